@@ -1,0 +1,32 @@
+package io.rabitq.datasets;
+
+/** Recall@k: the fraction of the true k nearest neighbours found among the first k results, averaged over queries. */
+public final class Recall {
+    private Recall() {
+    }
+
+    /**
+     * @param truth    exact neighbour ids, {@code truthK} per query, row-major, nearest first
+     * @param found    returned ids per query, nearest first (may be shorter than k)
+     * @param k        the cut-off; must be &lt;= truthK
+     */
+    public static double atK(long[] truth, int truthK, long[][] found, int k) {
+        if (k > truthK) {
+            throw new IllegalArgumentException("recall@" + k + " needs at least " + k + " true neighbours per query, have " + truthK);
+        }
+        long hits = 0;
+        for (int q = 0; q < found.length; q++) {
+            java.util.HashSet<Long> want = new java.util.HashSet<>();
+            for (int i = 0; i < k; i++) {
+                want.add(truth[q * truthK + i]);
+            }
+            long[] f = found[q];
+            for (int i = 0; i < Math.min(k, f.length); i++) {
+                if (want.contains(f[i])) {
+                    hits++;
+                }
+            }
+        }
+        return found.length == 0 ? 0 : (double) hits / ((long) found.length * k);
+    }
+}

@@ -1,0 +1,299 @@
+package io.rabitq.jobs;
+
+import io.rabitq.core.AnnIndex;
+import io.rabitq.core.FlatIndex;
+import io.rabitq.core.IvfRabitqIndex;
+import io.rabitq.core.Kernels;
+import io.rabitq.core.Metric;
+import io.rabitq.core.Neighbor;
+import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RabitqAsymIndex;
+import io.rabitq.core.RabitqIndex;
+import io.rabitq.core.RabitqOptions;
+import io.rabitq.core.RabitqPlusIndex;
+import io.rabitq.datasets.ClusteredGaussian;
+import io.rabitq.datasets.Dataset;
+import io.rabitq.datasets.GroundTruth;
+import io.rabitq.datasets.VecsIO;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+
+/**
+ * {@code bench}: builds every index variant on one dataset in this process, runs the queries, and prints a
+ * table plus, as the last line, one JSON object with recall@1/10/100, QPS, build time and bytes per vector per
+ * run. A first pass at k = 100 gives recall@100; after at least three more seconds of warm-up searches, QPS is the
+ * median of three timed {@code searchBatch} passes over all queries at k, split across {@code --threads} threads.
+ */
+final class BenchCommand {
+    private static final int TRUTH_K = 100;
+    private static final int TIMED_PASSES = 3;
+    private static final long WARMUP_NANOS = 3_000_000_000L;
+
+    int run(Args args) throws Args.UsageException {
+        int n = args.integer("n", 100_000);
+        int dim = args.integer("dim", 128);
+        int nq = args.integer("queries", 1000);
+        int k = args.integer("k", 10);
+        long seed = args.longValue("seed", 42);
+        int threads = args.integer("threads", 1);
+        String base = args.string("base", null);
+        String queryFile = args.string("query-file", null);
+        String gtFile = args.string("gt", null);
+        String variants = args.string("variants", "all");
+        String nprobes = args.string("nprobe", null);
+        Metric metric = Metric.parse(args.string("metric", "l2"));
+        int nlist = args.integer("nlist", 0);
+        int codeBits = args.integer("code-bits", 0);
+        io.rabitq.core.RotationKind rotation = io.rabitq.core.RotationKind.valueOf(
+                args.string("rotation", "fht_kac").toUpperCase(java.util.Locale.ROOT));
+        if (args.flag("help")) {
+            System.out.println("bench [--n N --dim D --queries Q | --base B.fvecs --query-file Q.fvecs [--gt G.ivecs]]"
+                    + " [--k 10] [--seed 42] [--threads 1] [--metric l2|ip|cosine] [--variants all|flat,rabitq,plus,asym,ivf]"
+                    + " [--nprobe 8,16,32] [--nlist N (0 = each index's default)] [--rotation fht_kac|haar_dense] [--code-bits B (0 = default)]");
+            return 0;
+        }
+        args.checkAllUsed();
+        if (k < 1 || k > TRUTH_K || threads < 1) {
+            throw new Args.UsageException("need 1 <= --k <= " + TRUTH_K + " and --threads >= 1");
+        }
+        Dataset data;
+        int[] truth;
+        int truthK;
+        try {
+            if (base != null) {
+                data = loadFiles(base, queryFile, nq);
+            } else {
+                data = ClusteredGaussian.generate(n, nq, dim, seed);
+            }
+            if (gtFile != null) {
+                VecsIO.Matrix<int[]> gt = VecsIO.readIvecs(Path.of(gtFile), data.queryCount());
+                truth = gt.data();
+                truthK = gt.dim();
+            } else {
+                long t0 = System.nanoTime();
+                truth = GroundTruth.compute(data.base(), data.queries(), data.dim(), TRUTH_K, metric.name().equals("INNER_PRODUCT") ? "ip" : metric.name().toLowerCase());
+                truthK = Math.min(TRUTH_K, data.size());
+                System.err.printf("ground truth: exact top-%d of %d queries in %.1f s%n", truthK, data.queryCount(), (System.nanoTime() - t0) / 1e9);
+            }
+        } catch (IOException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+        long[] truthIds = new long[truth.length];
+        for (int i = 0; i < truth.length; i++) {
+            truthIds[i] = truth[i];
+        }
+        String datasetName = base != null ? Path.of(base).getFileName().toString() : data.name();
+        System.err.printf("dataset %s: n=%d dim=%d queries=%d k=%d threads=%d kernel=%s java=%s%n", datasetName,
+                data.size(), data.dim(), data.queryCount(), k, threads, Kernels.scan().name(), System.getProperty("java.version"));
+
+        RabitqOptions options = RabitqOptions.defaults().withSeed(seed).withMetric(metric).withNlist(nlist).withRotation(rotation).withCodeBits(codeBits);
+        int d = data.dim();
+        Map<String, Supplier<Run>> runs = new LinkedHashMap<>();
+        boolean all = variants.equals("all");
+        List<String> wanted = List.of(variants.split(","));
+        if (all || wanted.contains("flat")) {
+            runs.put("FlatIndex", () -> new Run("FlatIndex", Map.of(), new FlatIndex(d, metric)));
+        }
+        if (all || wanted.contains("rabitq")) {
+            runs.put("RabitqIndex", () -> new Run("RabitqIndex", Map.of("bits", 1), new RabitqIndex(d, options)));
+        }
+        if (all || wanted.contains("plus")) {
+            for (int rf : new int[] {5, 20}) {
+                runs.put("RabitqPlusIndex" + rf, () -> new Run("RabitqPlusIndex", Map.of("rerank_factor", rf), new RabitqPlusIndex(d, options, rf)));
+            }
+        }
+        if (all || wanted.contains("asym")) {
+            for (int rf : new int[] {1, 5}) {
+                runs.put("RabitqAsymIndex" + rf, () -> new Run("RabitqAsymIndex", Map.of("rerank_factor", rf), new RabitqAsymIndex(d, options, rf)));
+            }
+        }
+        List<Run> results = new ArrayList<>();
+        for (Supplier<Run> s : runs.values()) {
+            results.add(measure(s.get(), data, truthIds, truthK, k, threads));
+        }
+        if (all || wanted.contains("ivf")) {
+            IvfRabitqIndex ivf = new IvfRabitqIndex(d, options);
+            Run first = null;
+            List<Integer> probes = new ArrayList<>();
+            probes.add(0);
+            if (nprobes != null) {
+                for (String p : nprobes.split(",")) {
+                    probes.add(Integer.parseInt(p.trim()));
+                }
+            }
+            for (int p : probes) {
+                ivf.setNprobe(p);
+                Run r = new Run("IvfRabitqIndex", null, ivf);
+                if (first != null) {
+                    r.buildSeconds = first.buildSeconds;
+                    r.built = true;
+                }
+                measure(r, data, truthIds, truthK, k, threads);
+                r.params = new LinkedHashMap<>();
+                r.params.put("nlist", ivf.nlist());
+                r.params.put("nprobe", ivf.nprobe());
+                r.params.put("default_nprobe", p == 0);
+                results.add(r);
+                if (first == null) {
+                    first = r;
+                }
+            }
+        }
+        printTable(results, System.err);
+        System.out.println(json(datasetName, data, k, threads, results));
+        return 0;
+    }
+
+    private static Dataset loadFiles(String base, String queryFile, int nq) throws IOException {
+        if (queryFile == null) {
+            throw new Args.UsageException("--base needs --query-file");
+        }
+        VecsIO.Matrix<float[]> b = base.endsWith(".bvecs") ? VecsIO.readBvecs(Path.of(base), -1) : VecsIO.readFvecs(Path.of(base), -1);
+        VecsIO.Matrix<float[]> q = queryFile.endsWith(".bvecs") ? VecsIO.readBvecs(Path.of(queryFile), nq) : VecsIO.readFvecs(Path.of(queryFile), nq);
+        if (b.dim() != q.dim()) {
+            throw new Args.UsageException("base has dimension " + b.dim() + " but queries have " + q.dim());
+        }
+        return new Dataset(Path.of(base).getFileName().toString(), b.dim(), b.data(), q.data());
+    }
+
+    /** One benchmark row. */
+    static final class Run {
+        final String index;
+        Map<String, Object> params;
+        final AnnIndex idx;
+        double buildSeconds;
+        boolean built;
+        double r1;
+        double r10;
+        double r100;
+        double qps;
+        double bytesPerVector;
+        double reranked;
+
+        Run(String index, Map<String, Object> params, AnnIndex idx) {
+            this.index = index;
+            this.params = params;
+            this.idx = idx;
+        }
+    }
+
+    private static Run measure(Run r, Dataset data, long[] truth, int truthK, int k, int threads) {
+        int n = data.size();
+        int d = data.dim();
+        if (!r.built) {
+            long t0 = System.nanoTime();
+            float[] base = data.base();
+            for (int i = 0; i < n; i++) {
+                r.idx.add(i, java.util.Arrays.copyOfRange(base, i * d, (i + 1) * d));
+            }
+            r.idx.build();
+            r.buildSeconds = (System.nanoTime() - t0) / 1e9;
+        }
+        float[][] queries = data.queryRows();
+        Neighbor[][] deep = searchAll(r.idx, queries, Math.min(truthK, n), threads);
+        Neighbor[][] res = null;
+        List<Double> times = new ArrayList<>();
+        long started = System.nanoTime();
+        // warm up until the JIT settles (>= 3 s of searching), then time 3 passes and report the median
+        while (System.nanoTime() - started < WARMUP_NANOS) {
+            searchAll(r.idx, queries, k, threads);
+        }
+        QuantizedIndex.SearchStats before = r.idx instanceof QuantizedIndex q ? q.searchStats() : null;
+        for (int pass = 0; pass < TIMED_PASSES; pass++) {
+            long t0 = System.nanoTime();
+            res = searchAll(r.idx, queries, k, threads);
+            times.add((System.nanoTime() - t0) / 1e9);
+        }
+        if (before != null) {
+            r.reranked = ((QuantizedIndex) r.idx).searchStats().rerankedPerQuerySince(before);
+        }
+        java.util.Collections.sort(times);
+        r.qps = queries.length / times.get(TIMED_PASSES / 2);
+        r.r1 = recall(truth, truthK, res, 1);
+        r.r10 = recall(truth, truthK, res, Math.min(10, k));
+        r.r100 = recall(truth, truthK, deep, truthK);
+        r.bytesPerVector = (double) r.idx.memoryBytes() / n;
+        System.err.printf("  %-16s %-40s recall@10=%.4f qps=%.0f reranked/query=%.1f%n", r.index, r.params, r.r10, r.qps, r.reranked);
+        return r;
+    }
+
+    private static double recall(long[] truth, int truthK, Neighbor[][] res, int k) {
+        long[][] ids = new long[res.length][];
+        for (int i = 0; i < res.length; i++) {
+            ids[i] = java.util.Arrays.stream(res[i]).mapToLong(Neighbor::id).toArray();
+        }
+        return io.rabitq.datasets.Recall.atK(truth, truthK, ids, Math.min(k, truthK));
+    }
+
+    static Neighbor[][] searchAll(AnnIndex idx, float[][] queries, int k, int threads) {
+        if (threads == 1) {
+            return idx.searchBatch(queries, k);
+        }
+        Neighbor[][] out = new Neighbor[queries.length][];
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            int chunk = (queries.length + threads - 1) / threads;
+            for (int t = 0; t < threads; t++) {
+                int from = t * chunk;
+                int to = Math.min(queries.length, from + chunk);
+                if (from >= to) {
+                    continue;
+                }
+                fs.add(pool.submit(() -> {
+                    Neighbor[][] part = idx.searchBatch(java.util.Arrays.copyOfRange(queries, from, to), k);
+                    System.arraycopy(part, 0, out, from, part.length);
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            pool.shutdown();
+        }
+        return out;
+    }
+
+    private static void printTable(List<Run> runs, java.io.PrintStream out) {
+        out.printf("%n%-16s %-44s %9s %9s %9s %10s %9s %9s%n", "index", "params", "recall@1", "recall@10", "recall@100", "qps", "build_s", "bytes/vec");
+        for (Run r : runs) {
+            out.printf("%-16s %-44s %9.4f %9.4f %10.4f %10.0f %9.2f %9.1f%n", r.index, r.params, r.r1, r.r10, r.r100, r.qps, r.buildSeconds, r.bytesPerVector);
+        }
+    }
+
+    private static String json(String dataset, Dataset data, int k, int threads, List<Run> runs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\"dataset\":\"").append(dataset).append("\",\"n\":").append(data.size()).append(",\"dim\":").append(data.dim())
+                .append(",\"queries\":").append(data.queryCount()).append(",\"k\":").append(k).append(",\"threads\":").append(threads)
+                .append(",\"kernel\":\"").append(Kernels.scan().name()).append("\",\"java\":\"").append(System.getProperty("java.version"))
+                .append("\",\"results\":[");
+        for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"index\":\"").append(r.index).append("\",\"params\":{");
+            int j = 0;
+            for (Map.Entry<String, Object> e : r.params.entrySet()) {
+                if (j++ > 0) {
+                    sb.append(',');
+                }
+                sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
+            }
+            sb.append(String.format("},\"recall_at_1\":%.4f,\"recall_at_10\":%.4f,\"recall_at_100\":%.4f,\"qps\":%.1f,\"build_seconds\":%.3f,\"bytes_per_vector\":%.1f,\"reranked_per_query\":%.1f}",
+                    r.r1, r.r10, r.r100, r.qps, r.buildSeconds, r.bytesPerVector, r.reranked));
+        }
+        return sb.append("]}").toString();
+    }
+}

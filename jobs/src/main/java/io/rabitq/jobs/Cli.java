@@ -1,0 +1,49 @@
+package io.rabitq.jobs;
+
+import java.util.Locale;
+
+/** Entry point of {@code bin/spark-rabitq}: dispatches to a subcommand. */
+public final class Cli {
+    private static final String USAGE = String.join("\n",
+            "usage: spark-rabitq <command> [options]",
+            "",
+            "commands:",
+            "  bench   single-process recall/QPS of every index variant (synthetic data or .fvecs/.ivecs)",
+            "          --n 100000 --dim 128 --queries 1000 --k 10 --seed 42 --threads 1",
+            "          --base F.fvecs --query-file Q.fvecs --gt G.ivecs  --nprobe 8,16,32  --variants all",
+            "",
+            "Run 'spark-rabitq <command> --help' for details.");
+
+    private Cli() {
+    }
+
+    public static void main(String[] argv) {
+        Locale.setDefault(Locale.ROOT);
+        int code = run(argv);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    static int run(String[] argv) {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
+            System.out.println(USAGE);
+            return argv.length == 0 ? 2 : 0;
+        }
+        try {
+            switch (argv[0]) {
+                case "bench":
+                    return new BenchCommand().run(new Args(argv, 1));
+                default:
+                    System.err.println("unknown command '" + argv[0] + "'\n\n" + USAGE);
+                    return 2;
+            }
+        } catch (Args.UsageException e) {
+            System.err.println("error: " + e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        } catch (io.rabitq.core.RabitqException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.rabitq.core;
+
+/**
+ * Randomized fast Walsh–Hadamard rotation with cross-block mixing ("FhtKac").
+ *
+ * <p>Let P = paddedDim and L the largest power of two with L &lt;= P. Four rounds are applied; round t
+ * multiplies every coordinate by a seeded random sign, applies the orthonormal Walsh–Hadamard transform
+ * (scaled by 1/sqrt(L)) to the block [0, L) for even t or [P - L, P) for odd t, and, when L &lt; P, mixes the
+ * two halves with the butterfly (a, b) -&gt; ((a + b)/sqrt 2, (a - b)/sqrt 2) on pairs (i, i + P/2). Every step is
+ * orthogonal, so the whole transform is; the alternating blocks and the butterfly avoid the weak mixing of
+ * block-diagonal Hadamard transforms for non-power-of-two P.
+ *
+ * <p>Signs come from {@link SeededRandom#forPurpose}(seed, 1): for round t and coordinate i (in that order),
+ * bit 63 of {@code nextLong()} set means -1.
+ */
+final class FhtKacRotation implements Rotation {
+    static final int ROUNDS = 4;
+    private static final float INV_SQRT2 = (float) (1.0 / Math.sqrt(2.0));
+
+    private final long seed;
+    private final int dim;
+    private final int pdim;
+    private final int block;
+    private final float blockScale;
+    private final float[][] signs;
+
+    FhtKacRotation(long seed, int dim, int paddedDim) {
+        this.seed = seed;
+        this.dim = dim;
+        this.pdim = paddedDim;
+        this.block = Integer.highestOneBit(pdim);
+        this.blockScale = (float) (1.0 / Math.sqrt(block));
+        this.signs = new float[ROUNDS][pdim];
+        SeededRandom rnd = SeededRandom.forPurpose(seed, 1);
+        for (int t = 0; t < ROUNDS; t++) {
+            for (int i = 0; i < pdim; i++) {
+                signs[t][i] = rnd.nextLong() < 0 ? -1f : 1f;
+            }
+        }
+    }
+
+    @Override
+    public RotationKind kind() {
+        return RotationKind.FHT_KAC;
+    }
+
+    @Override
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public int dim() {
+        return dim;
+    }
+
+    @Override
+    public int paddedDim() {
+        return pdim;
+    }
+
+    @Override
+    public long memoryBytes() {
+        return (long) ROUNDS * pdim * Float.BYTES;
+    }
+
+    @Override
+    public void rotate(float[] in, float[] out) {
+        System.arraycopy(in, 0, out, 0, dim);
+        java.util.Arrays.fill(out, dim, pdim, 0f);
+        for (int t = 0; t < ROUNDS; t++) {
+            float[] s = signs[t];
+            for (int i = 0; i < pdim; i++) {
+                out[i] *= s[i];
+            }
+            fwht(out, (t & 1) == 0 ? 0 : pdim - block, block);
+            if (block < pdim) {
+                int h = pdim / 2;
+                for (int i = 0; i < h; i++) {
+                    float a = out[i];
+                    float b = out[i + h];
+                    out[i] = (a + b) * INV_SQRT2;
+                    out[i + h] = (a - b) * INV_SQRT2;
+                }
+            }
+        }
+    }
+
+    private void fwht(float[] x, int off, int n) {
+        for (int h = 1; h < n; h <<= 1) {
+            for (int i = off; i < off + n; i += h << 1) {
+                for (int j = i; j < i + h; j++) {
+                    float a = x[j];
+                    float b = x[j + h];
+                    x[j] = a + b;
+                    x[j + h] = a - b;
+                }
+            }
+        }
+        for (int i = off; i < off + n; i++) {
+            x[i] *= blockScale;
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package io.rabitq.core;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * The shared machinery of the quantized indexes: IVF centroids, per-cluster RaBitQ codes and the search
+ * loop. Immutable once built and safe for concurrent searches.
+ *
+ * <p>Search of a query batch: every query is rotated once and picks its {@code nprobe} nearest centroids;
+ * the (query, cluster) pairs are grouped by cluster; clusters are visited in ascending id, each cluster's
+ * queries are prepared (residual, 4-bit quantization, kernel tables) and the kernel scores every code block
+ * against all of them while it is in cache. Each query therefore sees its clusters in the same order whether
+ * it is searched alone or in a batch, and gets identical results.
+ */
+final class IvfEngine {
+
+    /** How candidates become results. */
+    enum Mode {
+        /** Keep the k best estimates; distances are estimates (codes only). */
+        ESTIMATE,
+        /** Keep the k*rf best estimates, then rank them by exact distance (fixed rerank factor). */
+        FIXED_RERANK,
+        /** Exact distance for every vector whose lower bound beats the current k-th exact distance. */
+        BOUND_RERANK
+    }
+
+    final Metric metric;
+    final int dim;
+    final int nlist;
+    final RabitqQuantizer quantizer;
+    final ScanKernel kernel;
+    /** Raw centroids, row-major, in the (cosine-normalized) input space. */
+    final float[] centroids;
+    final float[][] rotatedCentroids;
+    final ClusterCodes[] clusters;
+    final int size;
+    /** Exact distances computed by searches so far, and queries answered: the rerank cost metric. */
+    final java.util.concurrent.atomic.LongAdder reranks = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder queriesAnswered = new java.util.concurrent.atomic.LongAdder();
+
+    private IvfEngine(Metric metric, int dim, RabitqQuantizer quantizer, ScanKernel kernel, float[] centroids,
+                      float[][] rotatedCentroids, ClusterCodes[] clusters, int size) {
+        this.metric = metric;
+        this.dim = dim;
+        this.nlist = clusters.length;
+        this.quantizer = quantizer;
+        this.kernel = kernel;
+        this.centroids = centroids;
+        this.rotatedCentroids = rotatedCentroids;
+        this.clusters = clusters;
+        this.size = size;
+    }
+
+    /**
+     * Trains centroids, assigns and quantizes. {@code vectors} is row-major and already cosine-normalized
+     * when the metric is cosine.
+     */
+    static IvfEngine build(Metric metric, int dim, long[] ids, float[] vectors, int nlist, RotationKind kind,
+                           long seed, int codeBits, boolean foldCentroids, boolean keepRaw, ScanKernel kernel) {
+        int n = ids.length;
+        Rotation rotation = Rotation.create(kind, seed, dim, codeBits);
+        RabitqQuantizer quantizer = new RabitqQuantizer(rotation, metric == Metric.INNER_PRODUCT, foldCentroids);
+        int k = Math.max(1, Math.min(nlist, n));
+        float[] centroids = KMeans.train(vectors, n, dim, k, seed, KMeans.DEFAULT_ITERATIONS, kernel);
+        int[] assign = new int[n];
+        KMeans.assign(vectors, n, dim, centroids, k, kernel, assign);
+        int[] counts = new int[k];
+        for (int c : assign) {
+            counts[c]++;
+        }
+        int[][] members = new int[k][];
+        for (int c = 0; c < k; c++) {
+            members[c] = new int[counts[c]];
+        }
+        int[] fill = new int[k];
+        for (int i = 0; i < n; i++) {
+            members[assign[i]][fill[assign[i]]++] = i;
+        }
+        ClusterCodes[] clusters = new ClusterCodes[k];
+        float[][] rotated = new float[k][quantizer.paddedDim()];
+        IntStream.range(0, k).parallel().forEach(c -> {
+            int[] rows = members[c];
+            long[] cid = new long[rows.length];
+            float[] cvec = new float[rows.length * dim];
+            for (int j = 0; j < rows.length; j++) {
+                cid[j] = ids[rows[j]];
+                System.arraycopy(vectors, rows[j] * dim, cvec, j * dim, dim);
+            }
+            float[] centroid = Arrays.copyOfRange(centroids, c * dim, (c + 1) * dim);
+            clusters[c] = quantizer.encode(centroid, cid, cvec, keepRaw, kernel.needsPackedCodes());
+            rotation.rotate(centroid, rotated[c]);
+        });
+        return new IvfEngine(metric, dim, quantizer, kernel, centroids, rotated, clusters, n);
+    }
+
+    long memoryBytes() {
+        long b = 4L * centroids.length + 4L * nlist * quantizer.paddedDim() + quantizer.rotation().memoryBytes();
+        for (ClusterCodes c : clusters) {
+            b += c.memoryBytes();
+        }
+        return b;
+    }
+
+    /** Exact distance of {@code q} to row {@code row} of cluster {@code c} under the internal metric. */
+    float exact(float[] q, ClusterCodes c, int row) {
+        return metric == Metric.INNER_PRODUCT ? -kernel.dot(q, c.raw, row * dim) : kernel.squaredL2(q, c.raw, row * dim);
+    }
+
+    /** Converts an internal distance to the user's metric (cosine: 1 - cos = ||a - b||^2 / 2 on unit vectors). */
+    float toUser(float d) {
+        return metric == Metric.COSINE ? d * 0.5f : d;
+    }
+
+    /**
+     * Searches a batch of queries (already validated and cosine-normalized).
+     *
+     * @param rerankFactor only for {@link Mode#FIXED_RERANK}
+     */
+    Neighbor[][] search(float[][] queries, int k, int nprobe, Mode mode, int rerankFactor) {
+        int nq = queries.length;
+        int probes = Math.max(1, Math.min(nprobe, nlist));
+        int pdim = quantizer.paddedDim();
+        QueryState[] states = new QueryState[nq];
+        int[] perCluster = new int[nlist];
+        int[][] probeLists = new int[nq][];
+        for (int j = 0; j < nq; j++) {
+            float[] q = queries[j];
+            float[] rq = new float[pdim];
+            quantizer.rotation().rotate(q, rq);
+            int[] probe = nearestClusters(q, probes);
+            probeLists[j] = probe;
+            for (int c : probe) {
+                perCluster[c]++;
+            }
+            states[j] = new QueryState(q, rq, mode, k, mode == Mode.FIXED_RERANK ? satMul(k, rerankFactor) : k);
+        }
+        int[] start = new int[nlist + 1];
+        for (int c = 0; c < nlist; c++) {
+            start[c + 1] = start[c] + perCluster[c];
+        }
+        int[] byCluster = new int[start[nlist]];
+        int[] pos = Arrays.copyOf(start, nlist);
+        for (int j = 0; j < nq; j++) {
+            for (int c : probeLists[j]) {
+                byCluster[pos[c]++] = j;
+            }
+        }
+        int maxGroup = 0;
+        for (int c = 0; c < nlist; c++) {
+            maxGroup = Math.max(maxGroup, perCluster[c]);
+        }
+        boolean withBound = mode == Mode.BOUND_RERANK;
+        boolean folded = quantizer.foldsCentroids();
+        QueryCode[] codes = new QueryCode[maxGroup];
+        CandidateSink[] sinks = new CandidateSink[maxGroup];
+        if (!folded) {
+            for (int i = 0; i < maxGroup; i++) {
+                codes[i] = new QueryCode(pdim);
+            }
+        } else {
+            for (QueryState s : states) {
+                s.code = new QueryCode(pdim);
+                quantizer.quantize(s.rotated, withBound, s.code, kernel);
+            }
+        }
+        for (int c = 0; c < nlist; c++) {
+            int g = perCluster[c];
+            if (g == 0 || clusters[c].size == 0) {
+                continue;
+            }
+            ClusterCodes cc = clusters[c];
+            for (int i = 0; i < g; i++) {
+                QueryState s = states[byCluster[start[c] + i]];
+                if (folded) {
+                    codes[i] = s.code;
+                }
+                quantizer.prepare(s.rotated, rotatedCentroids[c], withBound, codes[i], kernel);
+                s.cluster = cc;
+                s.clusterId = c;
+                sinks[i] = s;
+            }
+            kernel.scan(cc, codes, sinks, g);
+        }
+        Neighbor[][] out = new Neighbor[nq][];
+        for (int j = 0; j < nq; j++) {
+            out[j] = states[j].finish(k);
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #search} in {@link Mode#ESTIMATE} or {@link Mode#FIXED_RERANK}, but estimating with the float
+     * (unquantized) query residual: slower, without query-quantization error.
+     */
+    Neighbor[][] searchFloatQuery(float[][] queries, int k, int nprobe, Mode mode, int rerankFactor) {
+        int pdim = quantizer.paddedDim();
+        int probes = Math.max(1, Math.min(nprobe, nlist));
+        Neighbor[][] out = new Neighbor[queries.length][];
+        float[] y = new float[pdim];
+        boolean folded = quantizer.foldsCentroids();
+        for (int j = 0; j < queries.length; j++) {
+            float[] q = queries[j];
+            float[] rq = new float[pdim];
+            quantizer.rotation().rotate(q, rq);
+            QueryState s = new QueryState(q, rq, mode, k, mode == Mode.FIXED_RERANK ? satMul(k, rerankFactor) : k);
+            for (int c : nearestClusters(q, probes)) {
+                ClusterCodes cc = clusters[c];
+                float[] rc = rotatedCentroids[c];
+                double ySum = 0;
+                double norm2 = 0;
+                double qc = 0;
+                for (int i = 0; i < pdim; i++) {
+                    float residual = rq[i] - rc[i];
+                    y[i] = folded ? rq[i] : residual; // folded codes carry the centroid term in fAdd
+                    ySum += y[i];
+                    norm2 += (double) residual * residual;
+                    qc += (double) rq[i] * rc[i];
+                }
+                float term = metric == Metric.INNER_PRODUCT ? (float) -qc : (float) norm2;
+                s.cluster = cc;
+                s.clusterId = c;
+                for (int r = 0; r < cc.size; r++) {
+                    float est = RabitqQuantizer.estimateFloat(cc, r, y, (float) ySum, term);
+                    if (est < s.threshold()) {
+                        s.offer(r, est, est);
+                    }
+                }
+            }
+            out[j] = s.finish(k);
+        }
+        return out;
+    }
+
+    /** The {@code probes} clusters nearest to {@code q}, in ascending cluster id. */
+    int[] nearestClusters(float[] q, int probes) {
+        if (probes >= nlist) {
+            int[] all = new int[nlist];
+            Arrays.setAll(all, i -> i);
+            return all;
+        }
+        TopK top = new TopK(probes);
+        for (int c = 0; c < nlist; c++) {
+            float d = metric == Metric.INNER_PRODUCT ? -kernel.dot(q, centroids, c * dim) : kernel.squaredL2(q, centroids, c * dim);
+            top.offer(d, c);
+        }
+        float[] ignored = new float[probes];
+        long[] keys = top.drainKeys(ignored);
+        int[] out = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            out[i] = (int) keys[i];
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static int satMul(int a, int b) {
+        long p = (long) a * Math.max(1, b);
+        return (int) Math.min(Integer.MAX_VALUE - 8, p);
+    }
+
+    /** Per-query search state; also the kernel's sink for the cluster being scanned. */
+    private final class QueryState implements CandidateSink {
+        final float[] query;
+        final float[] rotated;
+        final Mode mode;
+        final TopK heap;
+        ClusterCodes cluster;
+        int clusterId;
+        int reranked;
+        /** The query's own code in folded mode (quantized once). */
+        QueryCode code;
+
+        QueryState(float[] query, float[] rotated, Mode mode, int k, int candidates) {
+            this.query = query;
+            this.rotated = rotated;
+            this.mode = mode;
+            this.heap = new TopK(Math.min(candidates, size));
+        }
+
+        @Override
+        public float threshold() {
+            return heap.threshold();
+        }
+
+        @Override
+        public void offer(int row, float estimate, float lowerBound) {
+            switch (mode) {
+                case ESTIMATE:
+                    heap.offer(estimate, cluster.ids[row]);
+                    break;
+                case FIXED_RERANK:
+                    heap.offer(estimate, ((long) clusterId << 32) | row);
+                    break;
+                default:
+                    reranked++;
+                    heap.offer(exact(query, cluster, row), cluster.ids[row]);
+            }
+        }
+
+        Neighbor[] finish(int k) {
+            queriesAnswered.increment();
+            if (mode == Mode.FIXED_RERANK) {
+                reranked += heap.size();
+                float[] ignored = new float[heap.size()];
+                long[] cand = heap.drainKeys(ignored);
+                TopK exactTop = new TopK(Math.min(k, cand.length));
+                for (long key : cand) {
+                    ClusterCodes c = clusters[(int) (key >>> 32)];
+                    int row = (int) key;
+                    exactTop.offer(exact(query, c, row), c.ids[row]);
+                }
+                reranks.add(reranked);
+                return convert(exactTop.drainNeighbors());
+            }
+            reranks.add(reranked);
+            return convert(heap.drainNeighbors());
+        }
+
+        private Neighbor[] convert(Neighbor[] in) {
+            if (metric != Metric.COSINE) {
+                return in;
+            }
+            Neighbor[] out = new Neighbor[in.length];
+            for (int i = 0; i < in.length; i++) {
+                out[i] = new Neighbor(in[i].id(), toUser(in[i].distance()));
+            }
+            return out;
+        }
+    }
+}

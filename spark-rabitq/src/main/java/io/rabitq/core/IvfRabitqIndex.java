@@ -1,0 +1,73 @@
+package io.rabitq.core;
+
+/**
+ * IVF + RaBitQ with error-bound-gated exact rerank, the index to use. Vectors are grouped by k-means
+ * (default nlist = 4 sqrt(n), 1 below 1,000 vectors), a query scans the codes of its {@code nprobe} nearest
+ * clusters, and a vector is reranked with its raw float vector only when its estimated distance minus the
+ * RaBitQ error bound (ε0 = 1.9) beats the current k-th exact distance. No knob besides {@code nprobe};
+ * returned distances are exact.
+ */
+public final class IvfRabitqIndex extends QuantizedIndex {
+    private volatile int nprobe;
+
+    public IvfRabitqIndex(int dim) {
+        this(dim, RabitqOptions.defaults());
+    }
+
+    public IvfRabitqIndex(int dim, RabitqOptions options) {
+        super(dim, options);
+    }
+
+    /** Default number of clusters for {@code n} vectors. */
+    public static int defaultNlist(long n) {
+        return n < 1000 ? 1 : (int) Math.round(4 * Math.sqrt(n));
+    }
+
+    /** Default clusters probed per query for {@code nlist} clusters. */
+    public static int defaultNprobe(int nlist) {
+        return Math.min(nlist, Math.max(8, (int) Math.ceil(nlist / 80.0)));
+    }
+
+    @Override
+    int defaultNlist(int n) {
+        return defaultNlist((long) n);
+    }
+
+    @Override
+    boolean foldsCentroids() {
+        return false; // few clusters per query: quantize each residual for the tightest estimates and bounds
+    }
+
+    @Override
+    boolean keepsRawVectors() {
+        return true;
+    }
+
+    /** Sets the clusters probed per search (0 = default); larger is slower and more accurate. */
+    public IvfRabitqIndex setNprobe(int nprobe) {
+        if (nprobe < 0) {
+            throw new InvalidParameterException("nprobe must be >= 1 (or 0 for the default) but was " + nprobe);
+        }
+        this.nprobe = nprobe;
+        return this;
+    }
+
+    /** The nprobe used by {@link #search(float[], int)}: the set value or the default for the built nlist. */
+    public int nprobe() {
+        return nprobe > 0 ? nprobe : defaultNprobe(nlist());
+    }
+
+    /** Searches with an explicit nprobe. */
+    public Neighbor[][] searchBatch(float[][] queries, int k, int nprobe) {
+        Vectors.checkK(k);
+        if (nprobe < 1) {
+            throw new InvalidParameterException("nprobe must be >= 1 but was " + nprobe);
+        }
+        return engine().search(prepare(queries), k, nprobe, IvfEngine.Mode.BOUND_RERANK, 1);
+    }
+
+    @Override
+    Neighbor[][] search(IvfEngine engine, float[][] queries, int k) {
+        return engine.search(queries, k, nprobe(), IvfEngine.Mode.BOUND_RERANK, 1);
+    }
+}

@@ -1,0 +1,212 @@
+package io.rabitq.core;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * FastScan kernel on the JDK Vector API (512-bit species). For each 32-vector block and 16 dimensions it
+ * looks up the low and high nibbles of 64 code bytes in the query's 64-byte table with one byte shuffle each,
+ * accumulates in 16-bit lanes with the even/odd split, folds the halves into 2 x 16 integer inner products
+ * and evaluates the estimator and bound for 16 vectors per float vector. Every block is scored against all
+ * queries of a batch while it is in L1. Loaded only when {@code jdk.incubator.vector} is present.
+ */
+final class PanamaScanKernel implements ScanKernel {
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    /** Largest byte a row contributes per lane: two table entries of four query components each. */
+    private static final int MAX_BYTE_SUM = 2 * 4 * QueryCode.MAX_LEVEL;
+    /** Rows accumulated in 16-bit lanes before widening, so the unsigned sums never exceed 65535. */
+    private static final int CHUNK_ROWS = 0xFFFF / MAX_BYTE_SUM;
+    private static final ByteVector OFFSET_LOW;
+    private static final ByteVector OFFSET_HIGH;
+
+    static {
+        byte[] lo = new byte[64];
+        byte[] hi = new byte[64];
+        for (int l = 0; l < 64; l++) {
+            lo[l] = (byte) (l < 32 ? 0 : 32);
+            hi[l] = (byte) (l < 32 ? 16 : 48);
+        }
+        OFFSET_LOW = ByteVector.fromArray(B, lo, 0);
+        OFFSET_HIGH = ByteVector.fromArray(B, hi, 0);
+    }
+
+    /** True when this CPU runs 512-bit vectors natively; otherwise the kernel would be emulated and slow. */
+    static boolean supported() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public boolean needsPackedCodes() {
+        return true;
+    }
+
+    @Override
+    public void encode(QueryCode q, int paddedDim) {
+        byte[] qu = q.qu;
+        byte[] lut = q.lut;
+        int groups = paddedDim >>> 2;
+        for (int s = 0; s < groups; s++) {
+            int base = (s >>> 2) * 64 + (s & 3) * 16;
+            int d = 4 * s;
+            lut[base] = 0;
+            for (int x = 1; x < 16; x++) {
+                lut[base + x] = (byte) (lut[base + (x & (x - 1))] + qu[d + Integer.numberOfTrailingZeros(x)]);
+            }
+        }
+    }
+
+    @Override
+    public void scan(ClusterCodes c, QueryCode[] queries, CandidateSink[] sinks, int n) {
+        final int rows = c.paddedDim >>> 4;
+        final byte[] packed = c.packed;
+        final float[] est = new float[32];
+        final float[] lb = new float[32];
+        final int blocks = c.blocks();
+        for (int b = 0; b < blocks; b++) {
+            final int codeBase = b * rows * 64;
+            final int row0 = b * ClusterCodes.BLOCK;
+            for (int j = 0; j < n; j++) {
+                QueryCode q = queries[j];
+                byte[] lut = q.lut;
+                IntVector sum0 = IntVector.zero(I);
+                IntVector sum1 = IntVector.zero(I);
+                for (int r0 = 0; r0 < rows; r0 += CHUNK_ROWS) {
+                    int r1 = Math.min(rows, r0 + CHUNK_ROWS);
+                    ShortVector accAll = ShortVector.zero(S);
+                    ShortVector accOdd = ShortVector.zero(S);
+                    for (int r = r0, off = codeBase + (r0 << 6); r < r1; r++, off += 64) {
+                        ByteVector code = ByteVector.fromArray(B, packed, off);
+                        ByteVector table = ByteVector.fromArray(B, lut, r << 6);
+                        ByteVector lo = code.and((byte) 0x0F).or(OFFSET_LOW).selectFrom(table);
+                        ByteVector hi = code.lanewise(VectorOperators.LSHR, 4).or(OFFSET_HIGH).selectFrom(table);
+                        ShortVector s = lo.add(hi).reinterpretAsShorts();
+                        accAll = accAll.add(s);
+                        accOdd = accOdd.add(s.lanewise(VectorOperators.LSHR, 8));
+                    }
+                    ShortVector accEven = accAll.sub(accOdd.lanewise(VectorOperators.LSHL, 8));
+                    boolean unsigned = (r1 - r0) * MAX_BYTE_SUM > Short.MAX_VALUE;
+                    sum0 = sum0.add(fold(accEven, unsigned));
+                    sum1 = sum1.add(fold(accOdd, unsigned));
+                }
+                FloatVector ip0 = (FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0);
+                FloatVector ip1 = (FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0);
+                CandidateSink sink = sinks[j];
+                float threshold = sink.threshold();
+                FloatVector scale = FloatVector.broadcast(F, q.ipScale);
+                FloatVector bias = FloatVector.broadcast(F, q.ipBias);
+                FloatVector low = FloatVector.broadcast(F, q.low);
+                FloatVector term = FloatVector.broadcast(F, q.clusterTerm);
+                FloatVector negErr = FloatVector.broadcast(F, -q.errorScale);
+                FloatVector rounding = FloatVector.broadcast(F, q.roundingScale);
+                FloatVector e0 = estimate(c, row0, ip0, scale, bias, low, term);
+                FloatVector e1 = estimate(c, row0 + 16, ip1, scale, bias, low, term);
+                FloatVector l0 = FloatVector.fromArray(F, c.fErr, row0)
+                        .fma(negErr, FloatVector.fromArray(F, c.fIp, row0).fma(rounding, e0));
+                FloatVector l1 = FloatVector.fromArray(F, c.fErr, row0 + 16)
+                        .fma(negErr, FloatVector.fromArray(F, c.fIp, row0 + 16).fma(rounding, e1));
+                VectorMask<Float> m0 = l0.compare(VectorOperators.LT, threshold);
+                VectorMask<Float> m1 = l1.compare(VectorOperators.LT, threshold);
+                if (m0.or(m1).anyTrue()) {
+                    e0.intoArray(est, 0);
+                    e1.intoArray(est, 16);
+                    l0.intoArray(lb, 0);
+                    l1.intoArray(lb, 16);
+                    long bits = m0.toLong() | (m1.toLong() << 16);
+                    while (bits != 0) {
+                        int v = Long.numberOfTrailingZeros(bits);
+                        bits &= bits - 1;
+                        if (lb[v] < sink.threshold()) {
+                            sink.offer(row0 + v, est[v], lb[v]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds the two 16-lane halves of a 16-bit accumulator (the two dimension-group pairs) as ints. */
+    private static IntVector fold(ShortVector acc, boolean unsigned) {
+        IntVector a = (IntVector) acc.convertShape(VectorOperators.S2I, I, 0);
+        IntVector b = (IntVector) acc.convertShape(VectorOperators.S2I, I, 1);
+        if (unsigned) { // sums above 32767 were sign-extended; they are unsigned 16-bit values
+            a = a.and(0xFFFF);
+            b = b.and(0xFFFF);
+        }
+        return a.add(b);
+    }
+
+    private static FloatVector estimate(ClusterCodes c, int row, FloatVector ip, FloatVector scale,
+                                        FloatVector bias, FloatVector low, FloatVector term) {
+        FloatVector t = ip.fma(scale, bias);
+        FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(low, FloatVector.fromArray(F, c.fAdd, row).add(term));
+        return FloatVector.fromArray(F, c.fIp, row).fma(t, u);
+    }
+
+    @Override
+    public float squaredL2(float[] a, float[] b, int off) {
+        int n = a.length;
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        for (; i + 32 <= n; i += 32) {
+            FloatVector d0 = FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, off + i));
+            FloatVector d1 = FloatVector.fromArray(F, a, i + 16).sub(FloatVector.fromArray(F, b, off + i + 16));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+        }
+        if (i + 16 <= n) {
+            FloatVector d0 = FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, off + i));
+            acc0 = d0.fma(d0, acc0);
+            i += 16;
+        }
+        float s = sumLanes(acc0.add(acc1));
+        for (; i < n; i++) {
+            float d = a[i] - b[off + i];
+            s = Math.fma(d, d, s);
+        }
+        return s;
+    }
+
+    @Override
+    public float dot(float[] a, float[] b, int off) {
+        int n = a.length;
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        for (; i + 32 <= n; i += 32) {
+            acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, off + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, i + 16).fma(FloatVector.fromArray(F, b, off + i + 16), acc1);
+        }
+        if (i + 16 <= n) {
+            acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, off + i), acc0);
+            i += 16;
+        }
+        float s = sumLanes(acc0.add(acc1));
+        for (; i < n; i++) {
+            s = Math.fma(a[i], b[off + i], s);
+        }
+        return s;
+    }
+
+    /** Sequential lane sum, the order {@link ScalarScanKernel} reproduces (reduceLanes has no fixed order). */
+    private static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int l = 0; l < 16; l++) {
+            s += v.lane(l);
+        }
+        return s;
+    }
+}

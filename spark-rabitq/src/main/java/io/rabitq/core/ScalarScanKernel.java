@@ -1,0 +1,135 @@
+package io.rabitq.core;
+
+/**
+ * Portable kernel: per vector and code word, {@code sum_j 2^j * popcount(code & plane_j)} over the 5 query
+ * bit planes ({@code Long.bitCount} is a JIT intrinsic), then the shared float epilogue. Always available.
+ * Its float distance functions follow the vector kernel's 16-lane, two-accumulator summation order so that
+ * both kernels return identical floats.
+ */
+final class ScalarScanKernel implements ScanKernel {
+    static final int LANES = 16;
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public boolean needsPackedCodes() {
+        return false;
+    }
+
+    @Override
+    public void encode(QueryCode q, int paddedDim) {
+        long[] planes = q.planes;
+        java.util.Arrays.fill(planes, 0L);
+        byte[] qu = q.qu;
+        for (int i = 0; i < paddedDim; i++) {
+            int v = qu[i];
+            int w = i >>> 6;
+            long bit = 1L << (i & 63);
+            for (int j = 0; j < QueryCode.BITS; j++) {
+                if ((v & (1 << j)) != 0) {
+                    planes[QueryCode.BITS * w + j] |= bit;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scan(ClusterCodes c, QueryCode[] queries, CandidateSink[] sinks, int n) {
+        for (int j = 0; j < n; j++) {
+            scanOne(c, queries[j], sinks[j]);
+        }
+    }
+
+    private static void scanOne(ClusterCodes c, QueryCode q, CandidateSink sink) {
+        final int words = c.words;
+        final long[] codes = c.codes;
+        final long[] p = q.planes;
+        final float scale = q.ipScale;
+        final float bias = q.ipBias;
+        final float low = q.low;
+        final float term = q.clusterTerm;
+        final float negErr = -q.errorScale;
+        final float rounding = q.roundingScale;
+        for (int i = 0; i < c.size; i++) {
+            int base = i * words;
+            int ip = 0;
+            for (int w = 0; w < words; w++) {
+                long x = codes[base + w];
+                int pw = QueryCode.BITS * w;
+                ip += Long.bitCount(x & p[pw]) + (Long.bitCount(x & p[pw + 1]) << 1)
+                        + (Long.bitCount(x & p[pw + 2]) << 2) + (Long.bitCount(x & p[pw + 3]) << 3)
+                        + (Long.bitCount(x & p[pw + 4]) << 4);
+            }
+            float t = Math.fma((float) ip, scale, bias);
+            float u = Math.fma(c.fPpc[i], low, c.fAdd[i] + term);
+            float est = Math.fma(c.fIp[i], t, u);
+            float lb = Math.fma(c.fErr[i], negErr, Math.fma(c.fIp[i], rounding, est));
+            if (lb < sink.threshold()) {
+                sink.offer(i, est, lb);
+            }
+        }
+    }
+
+    @Override
+    public float squaredL2(float[] a, float[] b, int off) {
+        float[] acc0 = new float[LANES];
+        float[] acc1 = new float[LANES];
+        int n = a.length;
+        int i = 0;
+        for (; i + 2 * LANES <= n; i += 2 * LANES) {
+            for (int l = 0; l < LANES; l++) {
+                float d0 = a[i + l] - b[off + i + l];
+                acc0[l] = Math.fma(d0, d0, acc0[l]);
+                float d1 = a[i + LANES + l] - b[off + i + LANES + l];
+                acc1[l] = Math.fma(d1, d1, acc1[l]);
+            }
+        }
+        if (i + LANES <= n) {
+            for (int l = 0; l < LANES; l++) {
+                float d0 = a[i + l] - b[off + i + l];
+                acc0[l] = Math.fma(d0, d0, acc0[l]);
+            }
+            i += LANES;
+        }
+        float s = 0f;
+        for (int l = 0; l < LANES; l++) {
+            s += acc0[l] + acc1[l];
+        }
+        for (; i < n; i++) {
+            float d = a[i] - b[off + i];
+            s = Math.fma(d, d, s);
+        }
+        return s;
+    }
+
+    @Override
+    public float dot(float[] a, float[] b, int off) {
+        float[] acc0 = new float[LANES];
+        float[] acc1 = new float[LANES];
+        int n = a.length;
+        int i = 0;
+        for (; i + 2 * LANES <= n; i += 2 * LANES) {
+            for (int l = 0; l < LANES; l++) {
+                acc0[l] = Math.fma(a[i + l], b[off + i + l], acc0[l]);
+                acc1[l] = Math.fma(a[i + LANES + l], b[off + i + LANES + l], acc1[l]);
+            }
+        }
+        if (i + LANES <= n) {
+            for (int l = 0; l < LANES; l++) {
+                acc0[l] = Math.fma(a[i + l], b[off + i + l], acc0[l]);
+            }
+            i += LANES;
+        }
+        float s = 0f;
+        for (int l = 0; l < LANES; l++) {
+            s += acc0[l] + acc1[l];
+        }
+        for (; i < n; i++) {
+            s = Math.fma(a[i], b[off + i], s);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,38 @@
+package io.rabitq.core;
+
+/**
+ * Computes RaBitQ distance estimates for every vector of a cluster against one or more prepared queries.
+ *
+ * <p>For vector i with factors (fAdd, fIp, fPpc, fErr) and integer inner product {@code ip = <code_i, qu>}
+ * the estimate and lower bound are, in exactly this float operation order (so all kernels agree bit for bit):
+ * <pre>
+ *   t   = fma(ip, ipScale, ipBias)
+ *   u   = fma(fPpc, low, fAdd + clusterTerm)
+ *   est = fma(fIp, t, u)
+ *   lb  = fma(fErr, -errorScale, fma(fIp, roundingScale, est))   // fIp &lt;= 0, so this subtracts
+ * </pre>
+ * and the sink receives {@code (i, est, lb)} when {@code lb < sink.threshold()}.
+ *
+ * <p>Implementations: {@link ScalarScanKernel} (bit planes, {@code Long.bitCount}) and a Vector API FastScan
+ * kernel; {@link Kernels#scan()} picks one once per JVM.
+ */
+public interface ScanKernel {
+
+    /** Short name for logs and benchmark tables. */
+    String name();
+
+    /** Whether clusters must carry the FastScan layout ({@link ClusterCodes#packed}). */
+    boolean needsPackedCodes();
+
+    /** Fills the kernel's query representation from {@code q.qu}. */
+    void encode(QueryCode q, int paddedDim);
+
+    /** Scans all vectors of {@code cluster} for {@code n} queries, feeding {@code sinks[j]} for query j. */
+    void scan(ClusterCodes cluster, QueryCode[] queries, CandidateSink[] sinks, int n);
+
+    /** Squared L2 distance of {@code a} and {@code b[off, off + a.length)}; all kernels agree bit for bit. */
+    float squaredL2(float[] a, float[] b, int off);
+
+    /** Inner product of {@code a} and {@code b[off, off + a.length)}; all kernels agree bit for bit. */
+    float dot(float[] a, float[] b, int off);
+}
