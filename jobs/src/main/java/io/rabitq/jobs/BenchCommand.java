@@ -35,7 +35,7 @@ import java.util.function.Supplier;
 final class BenchCommand {
     private static final int TRUTH_K = 100;
     private static final int TIMED_PASSES = 3;
-    private static final long WARMUP_NANOS = 3_000_000_000L;
+    private long warmupNanos;
 
     int run(Args args) throws Args.UsageException {
         int n = args.integer("n", 100_000);
@@ -52,12 +52,13 @@ final class BenchCommand {
         Metric metric = Metric.parse(args.string("metric", "l2"));
         int nlist = args.integer("nlist", 0);
         int codeBits = args.integer("code-bits", 0);
+        warmupNanos = (long) (1e9 * Double.parseDouble(args.string("warmup-seconds", "3")));
         io.rabitq.core.RotationKind rotation = io.rabitq.core.RotationKind.valueOf(
                 args.string("rotation", "fht_kac").toUpperCase(java.util.Locale.ROOT));
         if (args.flag("help")) {
             System.out.println("bench [--n N --dim D --queries Q | --base B.fvecs --query-file Q.fvecs [--gt G.ivecs]]"
                     + " [--k 10] [--seed 42] [--threads 1] [--metric l2|ip|cosine] [--variants all|flat,rabitq,plus,asym,ivf]"
-                    + " [--nprobe 8,16,32] [--nlist N (0 = each index's default)] [--rotation fht_kac|haar_dense] [--code-bits B (0 = default)]");
+                    + " [--nprobe 8,16,32] [--nlist N (0 = each index's default)] [--rotation fht_kac|haar_dense] [--code-bits B (0 = default)] [--warmup-seconds 3]");
             return 0;
         }
         args.checkAllUsed();
@@ -186,7 +187,7 @@ final class BenchCommand {
         }
     }
 
-    private static Run measure(Run r, Dataset data, long[] truth, int truthK, int k, int threads) {
+    private Run measure(Run r, Dataset data, long[] truth, int truthK, int k, int threads) {
         int n = data.size();
         int d = data.dim();
         if (!r.built) {
@@ -204,7 +205,7 @@ final class BenchCommand {
         List<Double> times = new ArrayList<>();
         long started = System.nanoTime();
         // warm up until the JIT settles (>= 3 s of searching), then time 3 passes and report the median
-        while (System.nanoTime() - started < WARMUP_NANOS) {
+        while (System.nanoTime() - started < warmupNanos) {
             searchAll(r.idx, queries, k, threads);
         }
         QuantizedIndex.SearchStats before = r.idx instanceof QuantizedIndex q ? q.searchStats() : null;

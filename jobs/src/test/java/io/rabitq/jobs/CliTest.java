@@ -1,0 +1,89 @@
+package io.rabitq.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rabitq.datasets.ClusteredGaussian;
+import io.rabitq.datasets.Dataset;
+import io.rabitq.datasets.GroundTruth;
+import io.rabitq.datasets.VecsIO;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    /** Runs the CLI, returning {exit code, stdout, stderr}. */
+    private static Object[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Cli.run(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static double field(String json, String index, String name) {
+        Matcher m = Pattern.compile("\\{\"index\":\"" + index + "\"[^}]*\\}[^}]*\"" + name + "\":([0-9.]+)").matcher(json);
+        assertTrue(m.find(), name + " of " + index + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void benchPrintsOneJsonLineWithEveryVariant() {
+        Object[] r = run("bench", "--n", "3000", "--queries", "50", "--dim", "32", "--warmup-seconds", "0");
+        assertEquals(0, r[0], (String) r[2]);
+        String[] lines = ((String) r[1]).trim().split("\n");
+        String json = lines[lines.length - 1];
+        assertTrue(json.startsWith("{\"dataset\":\"clustered-gaussian\",\"n\":3000,\"dim\":32"), json);
+        for (String idx : new String[] {"FlatIndex", "RabitqIndex", "RabitqPlusIndex", "RabitqAsymIndex", "IvfRabitqIndex"}) {
+            assertTrue(json.contains("\"index\":\"" + idx + "\""), idx);
+        }
+        assertEquals(1.0, field(json, "FlatIndex", "recall_at_10"), 1e-9);
+        assertTrue(field(json, "IvfRabitqIndex", "recall_at_10") >= 0.9, json);
+        assertTrue(field(json, "IvfRabitqIndex", "qps") > 0);
+        assertTrue(field(json, "RabitqIndex", "bytes_per_vector") < field(json, "FlatIndex", "bytes_per_vector") / 2, json);
+        assertTrue(((String) r[2]).contains("recall@10"), "a human table goes to stderr");
+    }
+
+    @Test
+    void benchReadsVecsFilesWithGroundTruth() throws Exception {
+        Dataset d = ClusteredGaussian.generate(2000, 20, 16, 5);
+        VecsIO.writeFvecs(dir.resolve("base.fvecs"), d.base(), 16);
+        VecsIO.writeFvecs(dir.resolve("query.fvecs"), d.queries(), 16);
+        VecsIO.writeIvecs(dir.resolve("gt.ivecs"), GroundTruth.compute(d.base(), d.queries(), 16, 100, "l2"), 100);
+        Object[] r = run("bench", "--base", dir.resolve("base.fvecs").toString(), "--query-file", dir.resolve("query.fvecs").toString(),
+                "--gt", dir.resolve("gt.ivecs").toString(), "--variants", "flat,ivf", "--warmup-seconds", "0");
+        assertEquals(0, r[0], (String) r[2]);
+        String out = (String) r[1];
+        assertTrue(out.contains("\"dataset\":\"base.fvecs\",\"n\":2000,\"dim\":16,\"queries\":20"), out);
+        assertEquals(1.0, field(out, "FlatIndex", "recall_at_100"), 1e-9);
+    }
+
+    @Test
+    void badOptionsExitWithUsage() {
+        Object[] typo = run("bench", "--nn", "5");
+        assertEquals(2, typo[0]);
+        assertTrue(((String) typo[2]).contains("unknown option --nn"), (String) typo[2]);
+        Object[] notNumber = run("bench", "--n", "many");
+        assertEquals(2, notNumber[0]);
+        assertTrue(((String) notNumber[2]).contains("--n must be an integer"));
+        Object[] missing = run("bench", "--base", dir.resolve("nope.fvecs").toString(), "--query-file", "x.fvecs");
+        assertEquals(1, missing[0]);
+        assertEquals(2, run("frobnicate")[0]);
+    }
+}
