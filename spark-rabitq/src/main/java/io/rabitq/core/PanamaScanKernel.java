@@ -2,10 +2,10 @@ package io.rabitq.core;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,12 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaScanKernel implements ScanKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     /** Largest byte a row contributes per lane: two table entries of four query components each. */
     private static final int MAX_BYTE_SUM = 2 * 4 * QueryCode.MAX_LEVEL;
-    /** Rows accumulated in 16-bit lanes before widening, so the unsigned sums never exceed 65535. */
-    private static final int CHUNK_ROWS = 0xFFFF / MAX_BYTE_SUM;
+    /** Rows accumulated in 16-bit lanes before widening, so both halves together stay below 32768. */
+    private static final int CHUNK_ROWS = Short.MAX_VALUE / (2 * MAX_BYTE_SUM);
+    private static final VectorShuffle<Short> HALF_SWAP = VectorShuffle.fromOp(S, i -> (i + 16) & 31);
     private static final ByteVector OFFSET_LOW;
     private static final ByteVector OFFSET_HIGH;
 
@@ -81,8 +81,8 @@ final class PanamaScanKernel implements ScanKernel {
             for (int j = 0; j < n; j++) {
                 QueryCode q = queries[j];
                 byte[] lut = q.lut;
-                IntVector sum0 = IntVector.zero(I);
-                IntVector sum1 = IntVector.zero(I);
+                FloatVector ip0 = FloatVector.zero(F);
+                FloatVector ip1 = FloatVector.zero(F);
                 for (int r0 = 0; r0 < rows; r0 += CHUNK_ROWS) {
                     int r1 = Math.min(rows, r0 + CHUNK_ROWS);
                     ShortVector accAll = ShortVector.zero(S);
@@ -97,12 +97,10 @@ final class PanamaScanKernel implements ScanKernel {
                         accOdd = accOdd.add(s.lanewise(VectorOperators.LSHR, 8));
                     }
                     ShortVector accEven = accAll.sub(accOdd.lanewise(VectorOperators.LSHL, 8));
-                    boolean unsigned = (r1 - r0) * MAX_BYTE_SUM > Short.MAX_VALUE;
-                    sum0 = sum0.add(fold(accEven, unsigned));
-                    sum1 = sum1.add(fold(accOdd, unsigned));
+                    // integer-valued floats below 2^24 add exactly, so chunking keeps results bit-identical
+                    ip0 = ip0.add(fold(accEven));
+                    ip1 = ip1.add(fold(accOdd));
                 }
-                FloatVector ip0 = (FloatVector) sum0.convertShape(VectorOperators.I2F, F, 0);
-                FloatVector ip1 = (FloatVector) sum1.convertShape(VectorOperators.I2F, F, 0);
                 CandidateSink sink = sinks[j];
                 float threshold = sink.threshold();
                 FloatVector scale = FloatVector.broadcast(F, q.ipScale);
@@ -137,15 +135,9 @@ final class PanamaScanKernel implements ScanKernel {
         }
     }
 
-    /** Adds the two 16-lane halves of a 16-bit accumulator (the two dimension-group pairs) as ints. */
-    private static IntVector fold(ShortVector acc, boolean unsigned) {
-        IntVector a = (IntVector) acc.convertShape(VectorOperators.S2I, I, 0);
-        IntVector b = (IntVector) acc.convertShape(VectorOperators.S2I, I, 1);
-        if (unsigned) { // sums above 32767 were sign-extended; they are unsigned 16-bit values
-            a = a.and(0xFFFF);
-            b = b.and(0xFFFF);
-        }
-        return a.add(b);
+    /** Adds the two 16-lane halves of a 16-bit accumulator (the two dimension-group pairs) into 16 floats. */
+    private static FloatVector fold(ShortVector acc) {
+        return (FloatVector) acc.add(acc.rearrange(HALF_SWAP)).convertShape(VectorOperators.S2F, F, 0);
     }
 
     private static FloatVector estimate(ClusterCodes c, int row, FloatVector ip, FloatVector scale,
