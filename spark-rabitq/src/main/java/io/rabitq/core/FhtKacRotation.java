@@ -13,21 +13,16 @@ package io.rabitq.core;
  * <p>Signs come from {@link SeededRandom#forPurpose}(seed, 1): for round t and coordinate i (in that order),
  * bit 63 of {@code nextLong()} set means -1.
  */
-final class FhtKacRotation implements Rotation {
+final class FhtKacRotation extends BaseRotation {
     static final int ROUNDS = 4;
     private static final float INV_SQRT2 = (float) (1.0 / Math.sqrt(2.0));
 
-    private final long seed;
-    private final int dim;
-    private final int pdim;
     private final int block;
     private final float blockScale;
     private final float[][] signs;
 
     FhtKacRotation(long seed, int dim, int paddedDim) {
-        this.seed = seed;
-        this.dim = dim;
-        this.pdim = paddedDim;
+        super(RotationKind.FHT_KAC, seed, dim, paddedDim);
         this.block = Integer.highestOneBit(pdim);
         this.blockScale = (float) (1.0 / Math.sqrt(block));
         this.signs = new float[ROUNDS][pdim];
@@ -37,26 +32,6 @@ final class FhtKacRotation implements Rotation {
                 signs[t][i] = rnd.nextLong() < 0 ? -1f : 1f;
             }
         }
-    }
-
-    @Override
-    public RotationKind kind() {
-        return RotationKind.FHT_KAC;
-    }
-
-    @Override
-    public long seed() {
-        return seed;
-    }
-
-    @Override
-    public int dim() {
-        return dim;
-    }
-
-    @Override
-    public int paddedDim() {
-        return pdim;
     }
 
     @Override

@@ -6,17 +6,12 @@ package io.rabitq.core;
  * diagonal, which makes Q exactly Haar-distributed. Samples come from {@link SeededRandom#forPurpose}(seed, 2)
  * in row-major order. Rotation is a dense matrix-vector product, O(P^2); use it for small D and as an oracle.
  */
-final class HaarRotation implements Rotation {
-    private final long seed;
-    private final int dim;
-    private final int pdim;
+final class HaarRotation extends BaseRotation {
     /** Row-major P x P; rotate computes out = Q^T * pad(in), i.e. row i of this array is column i of Q. */
     private final float[] qt;
 
     HaarRotation(long seed, int dim, int paddedDim) {
-        this.seed = seed;
-        this.dim = dim;
-        this.pdim = paddedDim;
+        super(RotationKind.HAAR_DENSE, seed, dim, paddedDim);
         this.qt = orthogonal(pdim, SeededRandom.forPurpose(seed, 2));
     }
 
@@ -94,26 +89,6 @@ final class HaarRotation implements Rotation {
             }
         }
         return out;
-    }
-
-    @Override
-    public RotationKind kind() {
-        return RotationKind.HAAR_DENSE;
-    }
-
-    @Override
-    public long seed() {
-        return seed;
-    }
-
-    @Override
-    public int dim() {
-        return dim;
-    }
-
-    @Override
-    public int paddedDim() {
-        return pdim;
     }
 
     @Override

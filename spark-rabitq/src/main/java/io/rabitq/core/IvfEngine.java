@@ -9,7 +9,7 @@ import java.util.stream.IntStream;
  *
  * <p>Search of a query batch: every query is rotated once and picks its {@code nprobe} nearest centroids;
  * the (query, cluster) pairs are grouped by cluster; clusters are visited in ascending id, each cluster's
- * queries are prepared (residual, 4-bit quantization, kernel tables) and the kernel scores every code block
+ * queries are prepared (residual, 5-bit quantization, kernel tables) and the kernel scores every code block
  * against all of them while it is in cache. Each query therefore sees its clusters in the same order whether
  * it is searched alone or in a batch, and gets identical results.
  */

@@ -31,7 +31,7 @@ public final class QueryCode {
     /** Multiplier of each vector's error factor: {@code ||q - c||}, or 0 to rank by the estimate alone. */
     float errorScale;
     /**
-     * Multiplier of {@code |fIp|} bounding the 4-bit query rounding error: {@code ε0 sqrt(P) Δ / 2}, or 0 when
+     * Multiplier of {@code |fIp|} bounding the query rounding error: {@code ε0 sqrt(P) Δ / 2}, or 0 when
      * bounds are off.
      */
     float roundingScale;

@@ -2,7 +2,7 @@ package io.rabitq.core;
 
 /**
  * Codes-only RaBitQ index: 1-bit codes plus four float factors per vector, no raw vectors. Every search scans
- * all codes with the paper's unbiased estimator (4-bit query) and returns the k best <b>estimated</b>
+ * all codes with the paper's unbiased estimator (5-bit query) and returns the k best <b>estimated</b>
  * distances. Vectors are normalized by the nearest of many k-means centroids (default n/250, at most 1024),
  * which keeps residuals short and the estimate tight; the query is quantized once and each cluster only
  * changes two scalars, so many centroids cost little.

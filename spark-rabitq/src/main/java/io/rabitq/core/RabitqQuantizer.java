@@ -27,7 +27,7 @@ package io.rabitq.core;
  */
 public final class RabitqQuantizer {
     /** Confidence parameter of the error bound, fixed as in the paper. */
-    public static final double EPSILON0 = Double.parseDouble(System.getProperty("rabitq.eps0", "1.9"));
+    public static final double EPSILON0 = 1.9;
 
     private final Rotation rotation;
     private final boolean innerProduct;
