@@ -1,0 +1,14 @@
+package io.rabitq.bundle;
+
+/** Base of every bundle error; the message names the bundle, file or field at fault and what to do. */
+public class BundleException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public BundleException(String message) {
+        super(message);
+    }
+
+    public BundleException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

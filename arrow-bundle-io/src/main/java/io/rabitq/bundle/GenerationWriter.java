@@ -1,0 +1,172 @@
+package io.rabitq.bundle;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+
+/**
+ * Writes one new generation of a bundle and publishes it atomically:
+ * <ol>
+ *   <li>all files go to a private directory {@code .tmp-gen-NNNNNN-*} and are fsynced as they are finished;</li>
+ *   <li>{@link #publish()} writes {@code manifest.json} (with the witness), fsyncs it and the directory, renames
+ *       the directory to {@code gen-NNNNNN}, fsyncs the bundle directory, then replaces {@code CURRENT} by
+ *       writing a temporary file, fsyncing it and renaming it over {@code CURRENT}.</li>
+ * </ol>
+ * A crash at any point leaves the previous generation live; closing without publishing deletes the work.
+ */
+public final class GenerationWriter implements AutoCloseable {
+    private final Path bundleDir;
+    private final BundleSpec spec;
+    private final String generation;
+    private final Path work;
+    private final BufferAllocator allocator = new RootAllocator();
+    private final List<PartitionWriter> open = new ArrayList<>();
+    private final TreeMap<Integer, Manifest.PartitionEntry> finished = new TreeMap<>();
+    private final java.util.IdentityHashMap<PartitionWriter, Integer> numbers = new java.util.IdentityHashMap<>();
+    private Manifest.FileEntry centroids;
+    private int nextPartition;
+    private boolean published;
+
+    private GenerationWriter(Path bundleDir, BundleSpec spec) throws IOException {
+        this.bundleDir = bundleDir;
+        this.spec = spec;
+        Files.createDirectories(bundleDir);
+        this.generation = String.format("gen-%06d", Bundles.latestGenerationNumber(bundleDir) + 1);
+        this.work = Files.createTempDirectory(bundleDir, ".tmp-" + generation + "-");
+    }
+
+    /** Starts a generation in {@code bundleDir} (created if needed). */
+    public static GenerationWriter begin(Path bundleDir, BundleSpec spec) {
+        try {
+            return new GenerationWriter(bundleDir, spec);
+        } catch (IOException e) {
+            throw new BundleException("cannot start a generation in " + bundleDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The generation name this writer will publish, e.g. {@code gen-000043}. */
+    public String generation() {
+        return generation;
+    }
+
+    /** Writes the {@code nlist x dim} centroids (row-major). */
+    public void writeCentroids(float[] rowMajor) {
+        if (rowMajor.length != (long) spec.nlist() * spec.dim()) {
+            throw new BundleException("expected " + spec.nlist() + " x " + spec.dim() + " centroid values, got " + rowMajor.length);
+        }
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(PartitionSchema.centroids(spec.dim()), allocator)) {
+            FixedSizeListVector list = (FixedSizeListVector) root.getVector(PartitionSchema.CENTROID);
+            Float4Vector values = (Float4Vector) list.getDataVector();
+            try (HashedArrowFile f = new HashedArrowFile(work.resolve("centroids.arrow"), root)) {
+                int batch = Math.max(1, PartitionWriter.BATCH_ROWS * 8 / spec.dim());
+                for (int start = 0; start < spec.nlist(); start += batch) {
+                    int n = Math.min(batch, spec.nlist() - start);
+                    root.allocateNew();
+                    for (int i = 0; i < n; i++) {
+                        list.setNotNull(i);
+                        for (int d = 0; d < spec.dim(); d++) {
+                            values.setSafe(i * spec.dim() + d, rowMajor[(start + i) * spec.dim() + d]);
+                        }
+                    }
+                    root.setRowCount(n);
+                    f.writeBatch();
+                }
+                centroids = f.finish();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write centroids: " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the next partition file ({@code part-00000.arrow}, ...); close it when its rows are written. */
+    public synchronized PartitionWriter openPartition() {
+        int number = nextPartition++;
+        try {
+            PartitionWriter w = new PartitionWriter(this, allocator, work.resolve(String.format("part-%05d.arrow", number)), spec);
+            open.add(w);
+            numbers.put(w, number);
+            return w;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create partition file: " + e.getMessage(), e);
+        }
+    }
+
+    synchronized void finished(PartitionWriter w, Manifest.PartitionEntry entry) {
+        open.remove(w);
+        finished.put(numbers.get(w), entry);
+    }
+
+    /** Writes the manifest and makes this generation the live one; returns the published manifest. */
+    public synchronized Manifest publish() {
+        if (!open.isEmpty()) {
+            throw new IllegalStateException(open.size() + " partition writer(s) are still open; close them before publishing");
+        }
+        if (centroids == null) {
+            throw new IllegalStateException("writeCentroids was not called");
+        }
+        if (finished.size() != nextPartition) {
+            throw new IllegalStateException("not every opened partition was closed");
+        }
+        Manifest m = new Manifest(Manifest.FORMAT_VERSION, spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
+                spec.rotationKind(), spec.rotationSeed(), spec.nlist(), spec.params(), spec.factorColumns(), spec.hasRaw(),
+                spec.sourceRef(), spec.sourceVersion(), centroids, new ArrayList<>(finished.values()), spec.tags(), "").withWitness();
+        try {
+            writeSynced(work.resolve(Bundles.MANIFEST), ManifestCodec.write(m));
+            writeSynced(work.resolve(Bundles.READERS_LOCK), new byte[0]);
+            fsyncDirectory(work);
+            Path target = bundleDir.resolve(generation);
+            Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(bundleDir);
+            Path tmp = Files.createTempFile(bundleDir, ".tmp-CURRENT-", "");
+            writeSynced(tmp, (generation + "\n").getBytes(StandardCharsets.US_ASCII));
+            Files.move(tmp, bundleDir.resolve(Bundles.CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(bundleDir);
+        } catch (IOException e) {
+            throw new BundleException("publishing " + generation + " in " + bundleDir + " failed (the previous generation stays live): "
+                    + e.getMessage(), e);
+        }
+        published = true;
+        return m;
+    }
+
+    static void writeSynced(Path path, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** Abandons an unpublished generation: its temporary directory is deleted. */
+    @Override
+    public void close() {
+        for (PartitionWriter w : new ArrayList<>(open)) {
+            w.abort();
+        }
+        allocator.close();
+        if (!published) {
+            Bundles.deleteRecursively(work);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.rabitq.bundle;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The description of one bundle generation ({@code manifest.json}). Everything except {@link #tags()} and
+ * {@link #witness()} is load-bearing and covered by the witness. The bundle layer never interprets the
+ * quantizer math: {@link #params()} carries the quantizer's own settings as strings and the factor columns
+ * are named, not explained.
+ *
+ * @param formatVersion  {@value #FORMAT_VERSION}; newer versions are refused
+ * @param dim            vector dimension
+ * @param paddedDim      code length in bits (a multiple of 64); codes are {@code paddedDim / 8} bytes
+ * @param metric         {@code l2}, {@code ip} or {@code cosine}
+ * @param bits           code bits per padded dimension (1)
+ * @param rotationKind   rotation family, e.g. {@code fht_kac}
+ * @param rotationSeed   rotation seed
+ * @param nlist          number of clusters (rows of the centroids file)
+ * @param params         further load-bearing quantizer and search defaults (e.g. nprobe), sorted by key
+ * @param factorColumns  names of the float32 factor columns, in order
+ * @param hasRaw         whether partitions carry the raw vectors
+ * @param sourceRef      what the bundle was built from (table path or URI)
+ * @param sourceVersion  the source's version or generation at build time
+ * @param centroids      the centroids file
+ * @param partitions     the partition files, in order
+ * @param tags           opaque tags (lineage id, PII policy, memory class): stored, never interpreted, not in the witness
+ * @param witness        SHA-256 over the load-bearing fields, see {@link Witness}
+ */
+public record Manifest(int formatVersion, int dim, int paddedDim, String metric, int bits, String rotationKind,
+                       long rotationSeed, int nlist, Map<String, String> params, List<String> factorColumns,
+                       boolean hasRaw, String sourceRef, String sourceVersion, FileEntry centroids,
+                       List<PartitionEntry> partitions, Map<String, String> tags, String witness) {
+
+    public static final int FORMAT_VERSION = 1;
+
+    public Manifest {
+        params = Map.copyOf(params);
+        factorColumns = List.copyOf(factorColumns);
+        partitions = List.copyOf(partitions);
+        tags = Map.copyOf(tags);
+    }
+
+    /** Bytes per code. */
+    public int codeBytes() {
+        return paddedDim / 8;
+    }
+
+    /** Total rows over all partitions. */
+    public long rows() {
+        return partitions.stream().mapToLong(PartitionEntry::rows).sum();
+    }
+
+    /** This manifest with its witness recomputed. */
+    public Manifest withWitness() {
+        Manifest m = new Manifest(formatVersion, dim, paddedDim, metric, bits, rotationKind, rotationSeed, nlist, params,
+                factorColumns, hasRaw, sourceRef, sourceVersion, centroids, partitions, tags, "");
+        return new Manifest(formatVersion, dim, paddedDim, metric, bits, rotationKind, rotationSeed, nlist, params,
+                factorColumns, hasRaw, sourceRef, sourceVersion, centroids, partitions, tags, Witness.of(m));
+    }
+
+    /** A data file and its content hash. */
+    public record FileEntry(String file, long bytes, String sha256) {
+    }
+
+    /**
+     * A partition file: its rows are sorted by cluster, and {@code clusters} lists, per cluster present, the
+     * first row and the row count, so a probe reads only its clusters.
+     */
+    public record PartitionEntry(String file, long rows, long bytes, String sha256, List<ClusterRange> clusters) {
+        public PartitionEntry {
+            clusters = List.copyOf(clusters);
+        }
+    }
+
+    /** Rows {@code [firstRow, firstRow + rows)} of a partition belong to {@code cluster}. */
+    public record ClusterRange(int cluster, long firstRow, long rows) {
+    }
+}
