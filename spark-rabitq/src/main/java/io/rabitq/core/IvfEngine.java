@@ -94,6 +94,44 @@ final class IvfEngine {
         return new IvfEngine(metric, dim, quantizer, kernel, centroids, rotated, clusters, n);
     }
 
+    /** Rebuilds an engine from a snapshot's arrays (no training, no re-quantization). */
+    static IvfEngine restore(IndexSnapshot s, ScanKernel kernel) {
+        Rotation rotation = Rotation.create(s.rotation(), s.seed(), s.dim(), s.codeBits());
+        RabitqQuantizer quantizer = new RabitqQuantizer(rotation, s.metric() == Metric.INNER_PRODUCT, s.foldedCentroids());
+        int nlist = s.nlist();
+        ClusterCodes[] clusters = new ClusterCodes[nlist];
+        float[][] rotated = new float[nlist][rotation.paddedDim()];
+        int size = 0;
+        for (int c = 0; c < nlist; c++) {
+            IndexSnapshot.Cluster sc = s.clusters().get(c);
+            int n = sc.ids().length;
+            int padded = ClusterCodes.paddedRows(n);
+            float[][] f = new float[4][];
+            for (int k = 0; k < 4; k++) {
+                f[k] = java.util.Arrays.copyOf(sc.factors()[k], padded);
+            }
+            java.util.Arrays.fill(f[0], n, padded, Float.POSITIVE_INFINITY);
+            clusters[c] = new ClusterCodes(rotation.paddedDim(), sc.ids().clone(), sc.codes().clone(), f[0], f[1], f[2], f[3],
+                    sc.raw() == null ? null : sc.raw().clone(), kernel.needsPackedCodes());
+            rotation.rotate(java.util.Arrays.copyOfRange(s.centroids(), c * s.dim(), (c + 1) * s.dim()), rotated[c]);
+            size += n;
+        }
+        return new IvfEngine(s.metric(), s.dim(), quantizer, kernel, s.centroids().clone(), rotated, clusters, size);
+    }
+
+    /** The engine's arrays (copies) for persistence. */
+    IndexSnapshot snapshot(String variant, java.util.Map<String, String> params, RotationKind kind, long seed) {
+        java.util.List<IndexSnapshot.Cluster> out = new java.util.ArrayList<>(nlist);
+        for (ClusterCodes c : clusters) {
+            int n = c.size;
+            out.add(new IndexSnapshot.Cluster(c.ids.clone(), c.codes.clone(), new float[][] {
+                java.util.Arrays.copyOf(c.fAdd, n), java.util.Arrays.copyOf(c.fIp, n),
+                java.util.Arrays.copyOf(c.fPpc, n), java.util.Arrays.copyOf(c.fErr, n)}, c.raw == null ? null : c.raw.clone()));
+        }
+        return new IndexSnapshot(variant, dim, metric, kind, seed, quantizer.paddedDim(), quantizer.foldsCentroids(), params,
+                centroids.clone(), out);
+    }
+
     long memoryBytes() {
         long b = 4L * centroids.length + 4L * nlist * quantizer.paddedDim() + quantizer.rotation().memoryBytes();
         for (ClusterCodes c : clusters) {

@@ -70,4 +70,14 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     Neighbor[][] search(IvfEngine engine, float[][] queries, int k) {
         return engine.search(queries, k, nprobe(), IvfEngine.Mode.BOUND_RERANK, 1);
     }
+
+    @Override
+    String variant() {
+        return "ivf";
+    }
+
+    @Override
+    java.util.Map<String, String> params() {
+        return java.util.Map.of("nprobe", Integer.toString(nprobe));
+    }
 }

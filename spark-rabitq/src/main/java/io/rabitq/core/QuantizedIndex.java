@@ -10,6 +10,7 @@ public abstract class QuantizedIndex implements AnnIndex {
     private final VectorStore store;
     private volatile IvfEngine engine;
     private boolean stale = true;
+    private boolean readOnly;
 
     QuantizedIndex(int dim, RabitqOptions options) {
         this.dim = dim;
@@ -36,8 +37,66 @@ public abstract class QuantizedIndex implements AnnIndex {
     /** Ranks a validated, prepared batch. */
     abstract Neighbor[][] search(IvfEngine engine, float[][] queries, int k);
 
+    /** Short variant name stored in snapshots: ivf, rabitq, plus or asym. */
+    abstract String variant();
+
+    /** Variant settings stored in snapshots. */
+    java.util.Map<String, String> params() {
+        return java.util.Map.of();
+    }
+
+    /** Builds if needed and returns copies of the index's arrays, for persistence. */
+    public IndexSnapshot snapshot() {
+        return engine().snapshot(variant(), params(), options.rotation(), options.seed());
+    }
+
+    /** Restores an index from a snapshot with the default kernel; searches return what the original returned. */
+    public static QuantizedIndex restore(IndexSnapshot s) {
+        return restore(s, Kernels.scan());
+    }
+
+    /**
+     * Restores an index from a snapshot. With raw vectors the restored index can take new vectors (a later
+     * build retrains over all of them); a codes-only index is read-only.
+     */
+    public static QuantizedIndex restore(IndexSnapshot s, ScanKernel kernel) {
+        RabitqOptions o = new RabitqOptions(s.metric(), s.seed(), s.rotation(), s.nlist(), s.codeBits(), kernel);
+        java.util.Map<String, String> p = s.params();
+        QuantizedIndex idx;
+        switch (s.variant()) {
+            case "ivf": idx = new IvfRabitqIndex(s.dim(), o).setNprobe(Integer.parseInt(p.getOrDefault("nprobe", "0"))); break;
+            case "rabitq": idx = new RabitqIndex(s.dim(), o); break;
+            case "plus": idx = new RabitqPlusIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
+            case "asym": idx = new RabitqAsymIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
+            default: throw new InvalidParameterException("unknown index variant '" + s.variant() + "' in snapshot");
+        }
+        if (idx.foldsCentroids() != s.foldedCentroids()) {
+            throw new InvalidParameterException("snapshot of variant " + s.variant() + " has an inconsistent query mode");
+        }
+        idx.install(IvfEngine.restore(s, kernel), s);
+        return idx;
+    }
+
+    private synchronized void install(IvfEngine restored, IndexSnapshot s) {
+        if (s.hasRaw()) {
+            for (IndexSnapshot.Cluster c : s.clusters()) {
+                for (int i = 0; i < c.ids().length; i++) {
+                    store.add(c.ids()[i], java.util.Arrays.copyOfRange(c.raw(), i * dim, (i + 1) * dim));
+                }
+            }
+        } else {
+            readOnly = true;
+        }
+        engine = restored;
+        stale = false;
+    }
+
     @Override
     public synchronized void add(long id, float[] vector) {
+        if (readOnly) {
+            throw new InvalidParameterException("this index was restored from codes only (no raw vectors), so it cannot "
+                    + "be retrained with new vectors; rebuild it from the source vectors");
+        }
         store.add(id, vector);
         stale = true;
     }
@@ -92,7 +151,7 @@ public abstract class QuantizedIndex implements AnnIndex {
 
     @Override
     public synchronized int size() {
-        return store.size();
+        return readOnly ? engine.size : store.size();
     }
 
     @Override

@@ -37,4 +37,14 @@ public final class RabitqAsymIndex extends QuantizedIndex {
         IvfEngine.Mode mode = rerankFactor > 1 ? IvfEngine.Mode.FIXED_RERANK : IvfEngine.Mode.ESTIMATE;
         return engine.searchFloatQuery(queries, k, Integer.MAX_VALUE, mode, rerankFactor);
     }
+
+    @Override
+    String variant() {
+        return "asym";
+    }
+
+    @Override
+    java.util.Map<String, String> params() {
+        return java.util.Map.of("rerank_factor", Integer.toString(rerankFactor));
+    }
 }

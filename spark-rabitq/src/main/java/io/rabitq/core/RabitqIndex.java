@@ -35,4 +35,9 @@ public final class RabitqIndex extends QuantizedIndex {
     Neighbor[][] search(IvfEngine engine, float[][] queries, int k) {
         return engine.search(queries, k, Integer.MAX_VALUE, IvfEngine.Mode.ESTIMATE, 1);
     }
+
+    @Override
+    String variant() {
+        return "rabitq";
+    }
 }

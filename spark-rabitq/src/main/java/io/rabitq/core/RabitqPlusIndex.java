@@ -50,4 +50,14 @@ public final class RabitqPlusIndex extends QuantizedIndex {
     Neighbor[][] search(IvfEngine engine, float[][] queries, int k) {
         return engine.search(queries, k, Integer.MAX_VALUE, IvfEngine.Mode.FIXED_RERANK, rerankFactor);
     }
+
+    @Override
+    String variant() {
+        return "plus";
+    }
+
+    @Override
+    java.util.Map<String, String> params() {
+        return java.util.Map.of("rerank_factor", Integer.toString(rerankFactor));
+    }
 }
