@@ -111,6 +111,14 @@ public final class GenerationWriter implements AutoCloseable {
 
     /** Writes the manifest and makes this generation the live one; returns the published manifest. */
     public synchronized Manifest publish() {
+        return publishExpecting(null);
+    }
+
+    /**
+     * Like {@link #publish()}, but only if the new generation's witness equals {@code expectedWitness} (when not
+     * null): a copy that is not byte-identical is refused and nothing is published.
+     */
+    public synchronized Manifest publishExpecting(String expectedWitness) {
         if (!open.isEmpty()) {
             throw new IllegalStateException(open.size() + " partition writer(s) are still open; close them before publishing");
         }
@@ -123,6 +131,10 @@ public final class GenerationWriter implements AutoCloseable {
         Manifest m = new Manifest(Manifest.FORMAT_VERSION, spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
                 spec.rotationKind(), spec.rotationSeed(), spec.nlist(), spec.params(), spec.factorColumns(), spec.hasRaw(),
                 spec.sourceRef(), spec.sourceVersion(), centroids, new ArrayList<>(finished.values()), spec.tags(), "").withWitness();
+        if (expectedWitness != null && !expectedWitness.equals(m.witness())) {
+            throw new CorruptBundleException(work, "the rewritten generation has witness " + m.witness() + " but the source "
+                    + "manifest promises " + expectedWitness + "; its rows differ from the original");
+        }
         try {
             writeSynced(work.resolve(Bundles.MANIFEST), ManifestCodec.write(m));
             writeSynced(work.resolve(Bundles.READERS_LOCK), new byte[0]);
