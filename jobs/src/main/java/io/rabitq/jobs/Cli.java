@@ -11,6 +11,8 @@ public final class Cli {
             "  bench   single-process recall/QPS of every index variant (synthetic data or .fvecs/.ivecs)",
             "          --n 100000 --dim 128 --queries 1000 --k 10 --seed 42 --threads 1",
             "          --base F.fvecs --query-file Q.fvecs --gt G.ivecs  --nprobe 8,16,32  --variants all",
+            "  bundle-bench  publish an index as a bundle, time verification, mapping and loading",
+            "          --n 1000000 --dim 128 --nlist 1024 --partitions 8",
             "",
             "Run 'spark-rabitq <command> --help' for details.");
 
@@ -34,6 +36,8 @@ public final class Cli {
             switch (argv[0]) {
                 case "bench":
                     return new BenchCommand().run(new Args(argv, 1));
+                case "bundle-bench":
+                    return new BundleBenchCommand().run(new Args(argv, 1));
                 default:
                     System.err.println("unknown command '" + argv[0] + "'\n\n" + USAGE);
                     return 2;
@@ -41,6 +45,9 @@ public final class Cli {
         } catch (Args.UsageException e) {
             System.err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
+        } catch (java.io.IOException | io.rabitq.bundle.BundleException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
         } catch (io.rabitq.core.RabitqException e) {
             System.err.println("error: " + e.getMessage());
             return 1;
