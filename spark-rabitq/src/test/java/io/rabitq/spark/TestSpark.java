@@ -1,0 +1,21 @@
+package io.rabitq.spark;
+
+import org.apache.spark.sql.SparkSession;
+
+/** One real local[2] SparkSession per test JVM (starting one costs seconds), shared by every Spark test class. */
+final class TestSpark {
+    private static SparkSession session;
+
+    private TestSpark() {
+    }
+
+    static synchronized SparkSession session() {
+        if (session == null) {
+            session = SparkSession.builder().master("local[2]").appName("spark-rabitq-tests")
+                    .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                    .config("spark.databricks.delta.snapshotPartitions", "2").getOrCreate();
+            Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
+        }
+        return session;
+    }
+}
