@@ -95,13 +95,47 @@ public final class GenerationWriter implements AutoCloseable {
     public synchronized PartitionWriter openPartition() {
         int number = nextPartition++;
         try {
-            PartitionWriter w = new PartitionWriter(this, allocator, work.resolve(String.format("part-%05d.arrow", number)), spec);
+            Path file = work.resolve(partitionFileName(number));
+            PartitionWriter w = new PartitionWriter(this::finished, allocator, null, file, file, spec);
             open.add(w);
             numbers.put(w, number);
             return w;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create partition file: " + e.getMessage(), e);
         }
+    }
+
+    static String partitionFileName(int number) {
+        return String.format("part-%05d.arrow", number);
+    }
+
+    /** The private directory this generation is written into, for {@link PartitionWriter#forTask}. */
+    public Path workDirectory() {
+        return work;
+    }
+
+    /** The spec this generation is written with (for tasks that write partitions). */
+    public BundleSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Adds partition {@code number}, written by {@link PartitionWriter#forTask}; its file must be in place with
+     * the recorded size (its hash is verified whenever the bundle is opened).
+     */
+    public synchronized void addPartition(int number, Manifest.PartitionEntry entry) {
+        Path file = work.resolve(partitionFileName(number));
+        try {
+            if (!entry.file().equals(file.getFileName().toString()) || java.nio.file.Files.size(file) != entry.bytes()) {
+                throw new CorruptBundleException(file, "does not match the entry its task reported");
+            }
+        } catch (IOException e) {
+            throw new CorruptBundleException(file, "is missing: the task that wrote it did not finish", e);
+        }
+        if (finished.putIfAbsent(number, entry) != null) {
+            throw new BundleException("partition " + number + " was added twice");
+        }
+        nextPartition = Math.max(nextPartition, number + 1);
     }
 
     synchronized void finished(PartitionWriter w, Manifest.PartitionEntry entry) {
@@ -136,6 +170,13 @@ public final class GenerationWriter implements AutoCloseable {
                     + "manifest promises " + expectedWitness + "; its rows differ from the original");
         }
         try {
+            try (java.util.stream.Stream<Path> s = Files.list(work)) { // files of failed task attempts
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    if (p.getFileName().toString().startsWith(".")) {
+                        Files.delete(p);
+                    }
+                }
+            }
             writeSynced(work.resolve(Bundles.MANIFEST), ManifestCodec.write(m));
             writeSynced(work.resolve(Bundles.READERS_LOCK), new byte[0]);
             fsyncDirectory(work);

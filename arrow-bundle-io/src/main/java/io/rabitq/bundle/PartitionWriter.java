@@ -29,15 +29,22 @@ public final class PartitionWriter implements AutoCloseable {
     private final Float4Vector raw;
     private final HashedArrowFile file;
     private final List<Manifest.ClusterRange> ranges = new ArrayList<>();
-    private final GenerationWriter owner;
+    private final java.util.function.BiConsumer<PartitionWriter, Manifest.PartitionEntry> onClose;
+    private final BufferAllocator ownAllocator;
+    private final Path attemptFile;
+    private final Path finalFile;
     private int inBatch;
     private long rows;
     private int currentCluster = Integer.MIN_VALUE;
     private long clusterStart;
     private Manifest.PartitionEntry entry;
 
-    PartitionWriter(GenerationWriter owner, BufferAllocator allocator, Path path, BundleSpec spec) throws IOException {
-        this.owner = owner;
+    PartitionWriter(java.util.function.BiConsumer<PartitionWriter, Manifest.PartitionEntry> onClose, BufferAllocator allocator,
+                    BufferAllocator ownAllocator, Path attemptFile, Path finalFile, BundleSpec spec) throws IOException {
+        this.onClose = onClose;
+        this.ownAllocator = ownAllocator;
+        this.attemptFile = attemptFile;
+        this.finalFile = finalFile;
         this.spec = spec;
         this.root = VectorSchemaRoot.create(PartitionSchema.partition(spec.dim(), spec.paddedDim() / 8, spec.factorColumns(), spec.hasRaw()), allocator);
         this.ids = (BigIntVector) root.getVector(PartitionSchema.ID);
@@ -49,7 +56,7 @@ public final class PartitionWriter implements AutoCloseable {
         }
         this.raw = spec.hasRaw() ? (Float4Vector) ((FixedSizeListVector) root.getVector(PartitionSchema.RAW)).getDataVector() : null;
         root.allocateNew();
-        this.file = new HashedArrowFile(path, root);
+        this.file = new HashedArrowFile(attemptFile, root);
     }
 
     /**
@@ -133,8 +140,42 @@ public final class PartitionWriter implements AutoCloseable {
             flush();
             closeRange();
             Manifest.FileEntry f = file.finish();
-            entry = new Manifest.PartitionEntry(f.file(), rows, f.bytes(), f.sha256(), ranges);
             root.close();
+            if (!attemptFile.equals(finalFile)) { // a task attempt publishes its file whole, by rename
+                java.nio.file.Files.move(attemptFile, finalFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            entry = new Manifest.PartitionEntry(finalFile.getFileName().toString(), rows, f.bytes(), f.sha256(), ranges);
+            if (ownAllocator != null) {
+                ownAllocator.close();
+            }
+        }
+        return entry;
+    }
+
+    /**
+     * Writes partition {@code number} of a generation from a separate process or task (e.g. a Spark task): the
+     * rows go to a file private to {@code attempt}, which on close is renamed whole to {@code part-NNNNN.arrow} in
+     * {@code workDir} (see {@link GenerationWriter#workDirectory()}). Retried or speculative attempts write the
+     * same bytes, so whichever rename lands last is correct; the driver adds the returned {@link #entry()} with
+     * {@link GenerationWriter#addPartition}.
+     */
+    public static PartitionWriter forTask(Path workDir, int number, String attempt, BundleSpec spec) {
+        org.apache.arrow.memory.RootAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+        String name = GenerationWriter.partitionFileName(number);
+        try {
+            return new PartitionWriter((w, e) -> { }, allocator, allocator, workDir.resolve("." + name + "." + attempt + ".tmp"),
+                    workDir.resolve(name), spec);
+        } catch (IOException e) {
+            allocator.close();
+            throw new UncheckedIOException("cannot create partition file in " + workDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The finished partition's manifest entry (after {@link #close()}). */
+    public Manifest.PartitionEntry entry() {
+        if (entry == null) {
+            throw new IllegalStateException("partition not closed yet");
         }
         return entry;
     }
@@ -143,7 +184,7 @@ public final class PartitionWriter implements AutoCloseable {
     @Override
     public void close() {
         try {
-            owner.finished(this, finish());
+            onClose.accept(this, finish());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot finish partition file: " + e.getMessage(), e);
         }
@@ -152,5 +193,8 @@ public final class PartitionWriter implements AutoCloseable {
     void abort() {
         file.close();
         root.close();
+        if (ownAllocator != null) {
+            ownAllocator.close();
+        }
     }
 }
