@@ -9,7 +9,7 @@ import java.util.Map;
  */
 public record BundleSpec(int dim, int paddedDim, String metric, int bits, String rotationKind, long rotationSeed,
                          int nlist, Map<String, String> params, List<String> factorColumns, boolean hasRaw,
-                         String sourceRef, String sourceVersion, Map<String, String> tags) {
+                         String sourceRef, String sourceVersion, Map<String, String> tags) implements java.io.Serializable {
 
     public BundleSpec {
         if (dim < 1 || paddedDim < dim || paddedDim % 64 != 0) {

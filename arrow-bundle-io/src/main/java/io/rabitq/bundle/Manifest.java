@@ -67,13 +67,14 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
      * A partition file: its rows are sorted by cluster, and {@code clusters} lists, per cluster present, the
      * first row and the row count, so a probe reads only its clusters.
      */
-    public record PartitionEntry(String file, long rows, long bytes, String sha256, List<ClusterRange> clusters) {
+    public record PartitionEntry(String file, long rows, long bytes, String sha256, List<ClusterRange> clusters)
+            implements java.io.Serializable {
         public PartitionEntry {
             clusters = List.copyOf(clusters);
         }
     }
 
     /** Rows {@code [firstRow, firstRow + rows)} of a partition belong to {@code cluster}. */
-    public record ClusterRange(int cluster, long firstRow, long rows) {
+    public record ClusterRange(int cluster, long firstRow, long rows) implements java.io.Serializable {
     }
 }

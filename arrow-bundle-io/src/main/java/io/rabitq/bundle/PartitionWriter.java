@@ -190,7 +190,8 @@ public final class PartitionWriter implements AutoCloseable {
         }
     }
 
-    void abort() {
+    /** Abandons the partition: its attempt file stays private and is never renamed into place. */
+    public void abort() {
         file.close();
         root.close();
         if (ownAllocator != null) {

@@ -142,6 +142,17 @@ public final class RabitqQuantizer {
     }
 
     /**
+     * Quantizes the rows of one cluster (row-major {@code vectors}, cosine vectors already normalized) into the
+     * plain arrays of an {@link IndexSnapshot.Cluster}, as a distributed indexer does for its share of a cluster.
+     */
+    public IndexSnapshot.Cluster encodeCluster(float[] centroid, long[] ids, float[] vectors, boolean keepRaw) {
+        ClusterCodes c = encode(centroid, ids, vectors, keepRaw, false);
+        int n = ids.length;
+        return new IndexSnapshot.Cluster(c.ids, c.codes, new float[][] {java.util.Arrays.copyOf(c.fAdd, n),
+            java.util.Arrays.copyOf(c.fIp, n), java.util.Arrays.copyOf(c.fPpc, n), java.util.Arrays.copyOf(c.fErr, n)}, c.raw);
+    }
+
+    /**
      * Prepares {@code out} to scan the cluster whose rotated centroid is {@code rotatedCentroid}: quantizes
      * {@code R(q - c)} (per-cluster mode) or {@code R q} (folded mode, where this is done once per query by
      * {@link #quantize} and only the cluster terms change here).

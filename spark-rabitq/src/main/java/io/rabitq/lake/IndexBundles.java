@@ -46,15 +46,10 @@ public final class IndexBundles {
             throw new BundleException("partitions must be >= 1 but was " + partitions);
         }
         IndexSnapshot s = index.snapshot();
-        Map<String, String> params = new HashMap<>(s.params());
-        params.put("variant", s.variant());
-        params.put("folded_centroids", Boolean.toString(s.foldedCentroids()));
-        BundleSpec spec = new BundleSpec(s.dim(), s.codeBits(), metricName(s.metric()), 1,
-                s.rotation().name().toLowerCase(Locale.ROOT), s.seed(), s.nlist(), params, IndexSnapshot.FACTORS, s.hasRaw(),
-                source.ref(), source.version(), source.tags());
+        BundleSpec spec = spec(s.variant(), s.params(), s.dim(), s.metric(), s.rotation(), s.seed(), s.codeBits(),
+                s.foldedCentroids(), s.nlist(), s.hasRaw(), source);
         try (GenerationWriter g = GenerationWriter.begin(bundleDir, spec)) {
             g.writeCentroids(s.centroids());
-            int words = s.codeBits() / 64;
             int c = 0;
             long remaining = s.size();
             for (int p = 0; p < partitions; p++) {
@@ -62,19 +57,36 @@ public final class IndexBundles {
                 long written = 0;
                 try (PartitionWriter w = g.openPartition()) {
                     while (c < s.nlist() && (written < target || p == partitions - 1)) {
-                        IndexSnapshot.Cluster cl = s.clusters().get(c);
-                        for (int i = 0; i < cl.ids().length; i++) {
-                            float[] raw = cl.raw() == null ? null : java.util.Arrays.copyOfRange(cl.raw(), i * s.dim(), (i + 1) * s.dim());
-                            w.append(cl.ids()[i], c, toBytes(cl.codes(), i * words, words),
-                                    new float[] {cl.factors()[0][i], cl.factors()[1][i], cl.factors()[2][i], cl.factors()[3][i]}, raw);
-                        }
-                        written += cl.ids().length;
+                        appendCluster(w, c, s.clusters().get(c), s.dim(), s.codeBits() / 64);
+                        written += s.clusters().get(c).ids().length;
                         c++;
                     }
                 }
                 remaining -= written;
             }
             return g.publish();
+        }
+    }
+
+    /** The bundle spec of an index with these settings (the manifest params identify the variant and query mode). */
+    public static BundleSpec spec(String variant, Map<String, String> variantParams, int dim, Metric metric, RotationKind rotation,
+                                  long seed, int codeBits, boolean folded, int nlist, boolean hasRaw, Source source) {
+        Map<String, String> params = new HashMap<>(variantParams);
+        params.put("variant", variant);
+        params.put("folded_centroids", Boolean.toString(folded));
+        return new BundleSpec(dim, codeBits, metricName(metric), 1, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
+                IndexSnapshot.FACTORS, hasRaw, source.ref(), source.version(), source.tags());
+    }
+
+    /** Appends the rows of one encoded cluster to a partition. */
+    public static void appendCluster(PartitionWriter w, int cluster, IndexSnapshot.Cluster cl, int dim, int words) {
+        float[] factors = new float[4];
+        for (int i = 0; i < cl.ids().length; i++) {
+            float[] raw = cl.raw() == null ? null : java.util.Arrays.copyOfRange(cl.raw(), i * dim, (i + 1) * dim);
+            for (int k = 0; k < 4; k++) {
+                factors[k] = cl.factors()[k][i];
+            }
+            w.append(cl.ids()[i], cluster, toBytes(cl.codes(), i * words, words), factors, raw);
         }
     }
 

@@ -2,7 +2,7 @@ package io.rabitq.spark;
 
 import org.apache.spark.sql.SparkSession;
 
-/** One real local[2] SparkSession per test JVM (starting one costs seconds), shared by every Spark test class. */
+/** One real local[2] SparkSession (tasks may be retried up to 4 times) per test JVM (starting one costs seconds), shared by every Spark test class. */
 final class TestSpark {
     private static SparkSession session;
 
@@ -11,7 +11,7 @@ final class TestSpark {
 
     static synchronized SparkSession session() {
         if (session == null) {
-            session = SparkSession.builder().master("local[2]").appName("spark-rabitq-tests")
+            session = SparkSession.builder().master("local[2,4]") // 4 attempts per task, so retries can be tested.appName("spark-rabitq-tests")
                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
                     .config("spark.databricks.delta.snapshotPartitions", "2").getOrCreate();
             Runtime.getRuntime().addShutdownHook(new Thread(session::stop));

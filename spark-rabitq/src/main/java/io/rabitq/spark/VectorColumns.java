@@ -1,0 +1,66 @@
+package io.rabitq.spark;
+
+import java.util.Arrays;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+/** Checks and reads the id and vector columns of an input DataFrame. */
+final class VectorColumns {
+    private VectorColumns() {
+    }
+
+    /** Fails unless {@code idCol} is an integral column and {@code vectorCol} an array of float or double. */
+    static void check(Dataset<Row> df, String idCol, String vectorCol) {
+        StructField id = field(df, idCol, "id");
+        DataType t = id.dataType();
+        if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType))) {
+            throw new InvalidInputException("id column '" + idCol + "' has type " + t.simpleString()
+                    + "; ids must be bigint or int (cast or hash string keys to bigint first)");
+        }
+        StructField vec = field(df, vectorCol, "vector");
+        if (!(vec.dataType() instanceof ArrayType)
+                || !(((ArrayType) vec.dataType()).elementType().equals(DataTypes.FloatType)
+                || ((ArrayType) vec.dataType()).elementType().equals(DataTypes.DoubleType))) {
+            throw new InvalidInputException("vector column '" + vectorCol + "' has type " + vec.dataType().simpleString()
+                    + "; it must be array<float> or array<double>");
+        }
+    }
+
+    private static StructField field(Dataset<Row> df, String name, String role) {
+        if (name == null) {
+            throw new InvalidInputException("set the " + role + " column name");
+        }
+        return Arrays.stream(df.schema().fields()).filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->
+                new InvalidInputException(role + " column '" + name + "' does not exist; available columns: "
+                        + String.join(", ", df.schema().fieldNames())));
+    }
+
+    /** The vector in column {@code i} of {@code row} as floats, rejecting nulls, NaN/Inf and wrong dimensions. */
+    static float[] read(Row row, int i, int dim, Object idForMessages) {
+        if (row.isNullAt(i)) {
+            throw new InvalidInputException("row with id " + idForMessages + " has a null vector; filter nulls out first");
+        }
+        java.util.List<Object> values = row.getList(i);
+        if (values.size() != dim) {
+            throw new InvalidInputException("row with id " + idForMessages + " has a vector of dimension " + values.size()
+                    + " but the model expects " + dim + "; all vectors must have the same dimension");
+        }
+        float[] out = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            Object v = values.get(d);
+            if (v == null) {
+                throw new InvalidInputException("row with id " + idForMessages + " has a null component at index " + d);
+            }
+            out[d] = ((Number) v).floatValue();
+            if (!Float.isFinite(out[d])) {
+                throw new InvalidInputException("row with id " + idForMessages + " has a non-finite component " + out[d]
+                        + " at index " + d + "; clean NaN/Infinity values first");
+            }
+        }
+        return out;
+    }
+}

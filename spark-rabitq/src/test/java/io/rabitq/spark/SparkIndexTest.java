@@ -1,0 +1,132 @@
+package io.rabitq.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rabitq.bundle.Bundles;
+import io.rabitq.bundle.Manifest;
+import io.rabitq.core.IvfRabitqIndex;
+import io.rabitq.core.Neighbor;
+import io.rabitq.core.QuantizedIndex;
+import io.rabitq.datasets.ClusteredGaussian;
+import io.rabitq.datasets.GroundTruth;
+import io.rabitq.datasets.Recall;
+import io.rabitq.lake.IndexBundles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Distributed train + index into a bundle, read back single-process (local[2], 20,000 x 64). */
+class SparkIndexTest {
+    static final int N = 20_000;
+    static final int DIM = 64;
+    static SparkSession spark;
+    static io.rabitq.datasets.Dataset data;
+    static Dataset<Row> df;
+    static final IndexBundles.Source SOURCE = new IndexBundles.Source("memory://test", "1", Map.of());
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        spark = TestSpark.session();
+        data = ClusteredGaussian.generate(N, 100, DIM, 8);
+        df = frame(N, i -> data.baseRow(i));
+    }
+
+    static Dataset<Row> frame(int n, java.util.function.IntFunction<float[]> vector) {
+        StructType schema = new StructType().add("id", DataTypes.LongType).add("embedding", DataTypes.createArrayType(DataTypes.FloatType));
+        List<Row> rows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] v = vector.apply(i);
+            List<Float> list = new ArrayList<>(v.length);
+            for (float x : v) {
+                list.add(x);
+            }
+            rows.add(RowFactory.create((long) i * 3, list));
+        }
+        return spark.createDataFrame(rows, schema);
+    }
+
+    static RabitqIndexer indexer() {
+        return new RabitqIndexer().setIdCol("id").setInputCol("embedding").setNlist(64).setSampleSize(8000);
+    }
+
+    @Test
+    void trainsIndexesAndLoadsWithHighRecall() {
+        RabitqModel model = indexer().fit(df);
+        assertEquals(DIM, model.dim());
+        assertEquals(64, model.nlist());
+        Manifest m = model.index(df, dir.toString(), 4, SOURCE);
+        assertEquals(4, m.partitions().size());
+        assertEquals(N, m.rows());
+        assertTrue(m.partitions().stream().allMatch(p -> p.rows() > N / 8), "range partitioning balances rows: " + m.partitions());
+        QuantizedIndex loaded = IndexBundles.load(dir);
+        assertTrue(loaded instanceof IvfRabitqIndex);
+        assertEquals(N, loaded.size());
+        Neighbor[][] res = ((IvfRabitqIndex) loaded).searchBatch(data.queryRows(), 10, 8);
+        int[] truth = GroundTruth.compute(data.base(), data.queries(), DIM, 10, "l2");
+        long[] truthIds = new long[truth.length];
+        for (int i = 0; i < truth.length; i++) {
+            truthIds[i] = truth[i] * 3L; // ids were row * 3
+        }
+        long[][] found = new long[res.length][];
+        for (int i = 0; i < res.length; i++) {
+            found[i] = java.util.Arrays.stream(res[i]).mapToLong(Neighbor::id).toArray();
+        }
+        double recall = Recall.atK(truthIds, 10, found, 10);
+        assertTrue(recall >= 0.95, "recall@10 of the Spark-built bundle: " + recall);
+    }
+
+    @Test
+    void failedFirstAttemptsNeitherLoseNorDuplicateRows() {
+        RabitqModel model = indexer().fit(df);
+        Manifest clean = model.index(df, dir.resolve("clean").toString(), 3, SOURCE);
+        spark.sparkContext().setLocalProperty(RabitqModel.FAIL_FIRST_ATTEMPT, "true");
+        Manifest retried;
+        try {
+            retried = model.index(df, dir.resolve("retried").toString(), 3, SOURCE);
+        } finally {
+            spark.sparkContext().setLocalProperty(RabitqModel.FAIL_FIRST_ATTEMPT, null);
+        }
+        assertEquals(clean.rows(), retried.rows());
+        assertEquals(clean.witness(), retried.witness(), "retried tasks wrote byte-identical partitions");
+    }
+
+    @Test
+    void badInputIsReportedBeforeOrInsteadOfPublishing() {
+        InvalidInputException missing = assertThrows(InvalidInputException.class,
+                () -> new RabitqIndexer().setIdCol("id").setInputCol("vec").fit(df));
+        assertTrue(missing.getMessage().contains("'vec' does not exist") && missing.getMessage().contains("embedding"), missing.getMessage());
+        InvalidInputException type = assertThrows(InvalidInputException.class,
+                () -> new RabitqIndexer().setIdCol("embedding").setInputCol("embedding").fit(df));
+        assertTrue(type.getMessage().contains("bigint or int"), type.getMessage());
+        RabitqModel model = indexer().fit(df);
+        Dataset<Row> withNan = frame(500, i -> {
+            float[] v = data.baseRow(i);
+            if (i == 77) {
+                v[5] = Float.NaN;
+            }
+            return v;
+        });
+        InvalidInputException nan = assertThrows(InvalidInputException.class, () -> model.index(withNan, dir.toString(), 2, SOURCE));
+        assertTrue(nan.getMessage().contains("id 231") && nan.getMessage().contains("non-finite"), nan.getMessage());
+        assertFalse(Bundles.currentGeneration(dir).isPresent(), "a failed job publishes nothing");
+        Dataset<Row> shortVectors = frame(50, i -> new float[DIM - 1]);
+        InvalidInputException dim = assertThrows(InvalidInputException.class, () -> model.index(shortVectors, dir.toString(), 1, SOURCE));
+        assertTrue(dim.getMessage().contains("dimension 63"), dim.getMessage());
+    }
+}
