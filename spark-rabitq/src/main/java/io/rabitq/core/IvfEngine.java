@@ -94,7 +94,10 @@ final class IvfEngine {
         return new IvfEngine(metric, dim, quantizer, kernel, centroids, rotated, clusters, n);
     }
 
-    /** Rebuilds an engine from a snapshot's arrays (no training, no re-quantization). */
+    /**
+     * Rebuilds an engine from a snapshot's arrays (no training, no re-quantization). The engine takes over the
+     * snapshot's id, code and raw arrays; callers must not modify them afterwards.
+     */
     static IvfEngine restore(IndexSnapshot s, ScanKernel kernel) {
         Rotation rotation = Rotation.create(s.rotation(), s.seed(), s.dim(), s.codeBits());
         RabitqQuantizer quantizer = new RabitqQuantizer(rotation, s.metric() == Metric.INNER_PRODUCT, s.foldedCentroids());
@@ -111,12 +114,12 @@ final class IvfEngine {
                 f[k] = java.util.Arrays.copyOf(sc.factors()[k], padded);
             }
             java.util.Arrays.fill(f[0], n, padded, Float.POSITIVE_INFINITY);
-            clusters[c] = new ClusterCodes(rotation.paddedDim(), sc.ids().clone(), sc.codes().clone(), f[0], f[1], f[2], f[3],
-                    sc.raw() == null ? null : sc.raw().clone(), kernel.needsPackedCodes());
+            clusters[c] = new ClusterCodes(rotation.paddedDim(), sc.ids(), sc.codes(), f[0], f[1], f[2], f[3], sc.raw(),
+                    kernel.needsPackedCodes());
             rotation.rotate(java.util.Arrays.copyOfRange(s.centroids(), c * s.dim(), (c + 1) * s.dim()), rotated[c]);
             size += n;
         }
-        return new IvfEngine(s.metric(), s.dim(), quantizer, kernel, s.centroids().clone(), rotated, clusters, size);
+        return new IvfEngine(s.metric(), s.dim(), quantizer, kernel, s.centroids(), rotated, clusters, size);
     }
 
     /** The engine's arrays (copies) for persistence. */

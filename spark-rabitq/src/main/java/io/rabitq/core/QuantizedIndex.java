@@ -11,6 +11,8 @@ public abstract class QuantizedIndex implements AnnIndex {
     private volatile IvfEngine engine;
     private boolean stale = true;
     private boolean readOnly;
+    /** The engine came from a snapshot and its rows are not in the store yet. */
+    private boolean restoredRows;
 
     QuantizedIndex(int dim, RabitqOptions options) {
         this.dim = dim;
@@ -78,17 +80,22 @@ public abstract class QuantizedIndex implements AnnIndex {
     }
 
     private synchronized void install(IvfEngine restored, IndexSnapshot s) {
-        if (s.hasRaw()) {
-            for (IndexSnapshot.Cluster c : s.clusters()) {
-                for (int i = 0; i < c.ids().length; i++) {
-                    store.add(c.ids()[i], java.util.Arrays.copyOfRange(c.raw(), i * dim, (i + 1) * dim));
+        readOnly = !s.hasRaw();
+        engine = restored;
+        restoredRows = true;
+        stale = false;
+    }
+
+    /** Before the first add to a restored index, copies its rows back into the store so a rebuild sees them. */
+    private void reclaimRestoredRows() {
+        if (restoredRows) {
+            restoredRows = false;
+            for (ClusterCodes c : engine.clusters) {
+                for (int i = 0; i < c.size; i++) {
+                    store.add(c.ids[i], java.util.Arrays.copyOfRange(c.raw, i * dim, (i + 1) * dim));
                 }
             }
-        } else {
-            readOnly = true;
         }
-        engine = restored;
-        stale = false;
     }
 
     @Override
@@ -97,6 +104,7 @@ public abstract class QuantizedIndex implements AnnIndex {
             throw new InvalidParameterException("this index was restored from codes only (no raw vectors), so it cannot "
                     + "be retrained with new vectors; rebuild it from the source vectors");
         }
+        reclaimRestoredRows();
         store.add(id, vector);
         stale = true;
     }
@@ -151,7 +159,7 @@ public abstract class QuantizedIndex implements AnnIndex {
 
     @Override
     public synchronized int size() {
-        return readOnly ? engine.size : store.size();
+        return restoredRows ? engine.size : store.size();
     }
 
     @Override

@@ -99,6 +99,17 @@ public final class IndexBundles {
 
     /** Restores the index held by an open bundle. */
     public static QuantizedIndex load(Bundle b, ScanKernel kernel) {
+        int[] all = new int[b.manifest().partitions().size()];
+        java.util.Arrays.setAll(all, i -> i);
+        return loadPartitions(b, all, kernel);
+    }
+
+    /**
+     * Restores an index holding only the rows of the given partitions, but all centroids: it probes exactly the
+     * clusters the whole index would and scans those it holds, so per-partition results merge into the answer of
+     * the whole index (how Spark tasks search a bundle).
+     */
+    public static QuantizedIndex loadPartitions(Bundle b, int[] partitionNumbers, ScanKernel kernel) {
         Manifest m = b.manifest();
         if (!m.factorColumns().equals(IndexSnapshot.FACTORS) || m.bits() != 1) {
             throw new BundleException(b.directory() + " holds factors " + m.factorColumns() + " at " + m.bits()
@@ -107,7 +118,7 @@ public final class IndexBundles {
         int words = m.paddedDim() / 64;
         int[] counts = new int[m.nlist()];
         List<PartitionData> parts = new ArrayList<>();
-        for (int p = 0; p < m.partitions().size(); p++) {
+        for (int p : partitionNumbers) {
             PartitionData d = b.readPartition(p);
             parts.add(d);
             for (Manifest.ClusterRange r : d.ranges()) {
