@@ -187,4 +187,44 @@ class SparkIndexTest {
         assertThrows(InvalidInputException.class, () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 0, 4));
         assertThrows(InvalidInputException.class, () -> RabitqSearch.searchBatch(wrongDim, "id", "q", dir.toString(), 5, 4));
     }
+
+    static Map<Long, List<String>> byQuery(List<Row> rows) {
+        Map<Long, List<String>> out = new java.util.TreeMap<>();
+        for (Row r : rows) {
+            List<Row> nn = r.getList(1);
+            out.put(r.getLong(0), nn.stream().map(n -> n.getLong(0) + ":" + n.getFloat(1)).toList());
+        }
+        return out;
+    }
+
+    @Test
+    void udfSqlFunctionAndSearchBatchAgree() {
+        RabitqModel model = indexer().fit(df);
+        model.index(df, dir.toString(), 3, SOURCE);
+        StructType schema = new StructType().add("qid", DataTypes.LongType).add("q", DataTypes.createArrayType(DataTypes.FloatType));
+        List<Row> qrows = new ArrayList<>();
+        for (int j = 0; j < 30; j++) {
+            List<Float> v = new ArrayList<>();
+            for (float x : data.queryRow(j)) {
+                v.add(x);
+            }
+            qrows.add(RowFactory.create((long) j, v));
+        }
+        Dataset<Row> queries = spark.createDataFrame(qrows, schema);
+        Map<Long, List<String>> batch = byQuery(RabitqSearch.searchBatch(queries, "qid", "q", dir.toString(), 7, 0).collectAsList());
+        Map<Long, List<String>> udf = byQuery(queries.select(org.apache.spark.sql.functions.col("qid"),
+                RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("q"), dir.toString(), 7)).collectAsList());
+        queries.createOrReplaceTempView("rabitq_queries");
+        String path = dir.toString().replace("'", "''");
+        Map<Long, List<String>> sql3 = byQuery(spark.sql("SELECT qid, rabitq_search(q, '" + path + "', 7) FROM rabitq_queries").collectAsList());
+        Map<Long, List<String>> sql4 = byQuery(spark.sql("SELECT qid, rabitq_search(q, '" + path + "', 7, 0) FROM rabitq_queries").collectAsList());
+        assertEquals(30, batch.size());
+        assertEquals(7, batch.get(0L).size());
+        assertEquals(batch, udf, "UDF vs searchBatch");
+        assertEquals(batch, sql3, "SQL (3 arguments) vs searchBatch");
+        assertEquals(batch, sql4, "SQL (4 arguments) vs searchBatch");
+        InvalidInputException missing = assertThrows(InvalidInputException.class,
+                () -> RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("q"), dir.resolve("none").toString(), 7));
+        assertTrue(missing.getMessage().contains("none"), missing.getMessage());
+    }
 }

@@ -13,7 +13,8 @@ final class TestSpark {
         if (session == null) {
             session = SparkSession.builder().master("local[2,4]") // 4 attempts per task, so retries can be tested.appName("spark-rabitq-tests")
                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-                    .config("spark.databricks.delta.snapshotPartitions", "2").getOrCreate();
+                    .config("spark.databricks.delta.snapshotPartitions", "2")
+                    .config("spark.sql.extensions", RabitqExtensions.class.getName()).getOrCreate();
             Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
         }
         return session;

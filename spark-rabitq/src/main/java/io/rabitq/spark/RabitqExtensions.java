@@ -1,0 +1,61 @@
+package io.rabitq.spark;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
+import org.apache.spark.sql.types.DataTypes;
+import scala.runtime.AbstractFunction4;
+import org.apache.spark.sql.SparkSessionExtensions;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import scala.Tuple3;
+import scala.collection.immutable.Seq;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Installs the SQL function {@code rabitq_search(vector, bundle_path, k [, nprobe])} in every session, for users
+ * who configure Spark rather than write code: {@code --conf spark.sql.extensions=io.rabitq.spark.RabitqExtensions}
+ * (spark-sql, the Thrift server, Spark Connect, PySpark's {@code spark.sql}).
+ */
+public final class RabitqExtensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
+
+    @Override
+    public BoxedUnit apply(SparkSessionExtensions extensions) {
+        ExpressionInfo info = new ExpressionInfo(RabitqFunctions.class.getName(), RabitqFunctions.SQL_NAME);
+        extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(RabitqFunctions.SQL_NAME), info, new Builder()));
+        return BoxedUnit.UNIT;
+    }
+
+    /** Builds the call from 3 or 4 SQL arguments (nprobe defaults to 0: the bundle's default). */
+    private static final class Builder extends AbstractFunction1<Seq<Expression>, Expression> {
+        @Override
+        public Expression apply(Seq<Expression> args) {
+            if (args.size() != 3 && args.size() != 4) {
+                throw new InvalidInputException(RabitqFunctions.SQL_NAME + " takes (vector, bundle_path, k [, nprobe]) but got "
+                        + args.size() + " arguments");
+            }
+            java.util.List<Expression> children = new java.util.ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(args));
+            if (children.size() == 3) {
+                children.add(org.apache.spark.sql.catalyst.expressions.Literal.create(0, DataTypes.IntegerType));
+            }
+            // a plain catalyst UDF: inputs arrive as Scala values (Seq for arrays), the result goes back as a Seq of rows
+            return new ScalaUDF(new Search(), RabitqFunctions.RESULT_TYPE,
+                    scala.jdk.javaapi.CollectionConverters.asScala(children).toList(),
+                    scala.collection.immutable.List$.MODULE$.empty(), scala.Option.empty(), scala.Option.apply(RabitqFunctions.SQL_NAME),
+                    true, true);
+        }
+    }
+
+    /** The function body: delegates to {@link RabitqFunctions#search}. */
+    private static final class Search extends AbstractFunction4<scala.collection.Seq<Object>, String, Integer, Integer,
+            scala.collection.immutable.Seq<Row>> implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public scala.collection.immutable.Seq<Row> apply(scala.collection.Seq<Object> vector, String path, Integer k, Integer nprobe) {
+            java.util.List<Row> rows = RabitqFunctions.search(vector, path, k, nprobe);
+            return rows == null ? null : scala.jdk.javaapi.CollectionConverters.asScala(rows).toList();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.rabitq.spark;
+
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.udf;
+
+import io.rabitq.core.IvfRabitqIndex;
+import io.rabitq.core.Neighbor;
+import io.rabitq.core.QuantizedIndex;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.ArrayType;
+
+/**
+ * Row-wise search as a column function and a SQL function. Each executor loads the bundle once (and picks up
+ * republished generations within seconds); use it when the index fits one executor's memory, and
+ * {@link RabitqSearch#searchBatch} — which splits the bundle across tasks — when it does not.
+ *
+ * <pre>
+ * df.withColumn("nn", RabitqFunctions.rabitqSearch(col("embedding"), "/bundles/docs", 10));
+ * SELECT rabitq_search(embedding, '/bundles/docs', 10) FROM queries        -- with RabitqExtensions installed
+ * SELECT rabitq_search(embedding, '/bundles/docs', 10, 16) FROM queries    -- explicit nprobe (0 = default)
+ * </pre>
+ */
+public final class RabitqFunctions {
+    /** SQL name of the function registered by {@link #register} and {@link RabitqExtensions}. */
+    public static final String SQL_NAME = "rabitq_search";
+    static final ArrayType RESULT_TYPE = (ArrayType) RabitqSearch.RESULT_SCHEMA.apply("neighbors").dataType();
+
+    private static final UserDefinedFunction SEARCH = udf(
+            (UDF4<scala.collection.Seq<Object>, String, Integer, Integer, List<Row>>) RabitqFunctions::search, RESULT_TYPE);
+
+    private RabitqFunctions() {
+    }
+
+    /** The {@code k} nearest neighbours of the vector in {@code vector} in the bundle at {@code bundlePath}. */
+    public static Column rabitqSearch(Column vector, String bundlePath, int k) {
+        return rabitqSearch(vector, bundlePath, k, 0);
+    }
+
+    /** As {@link #rabitqSearch(Column, String, int)} with an explicit nprobe (0 = the bundle's default). */
+    public static Column rabitqSearch(Column vector, String bundlePath, int k, int nprobe) {
+        if (k < 1) {
+            throw new InvalidInputException("k must be >= 1 but was " + k);
+        }
+        if (nprobe < 0) {
+            throw new InvalidInputException("nprobe must be >= 0 but was " + nprobe);
+        }
+        BundleIndexCache.get(bundlePath); // fail on the driver, before the job, if the bundle is missing or damaged
+        return SEARCH.apply(vector, lit(bundlePath), lit(k), lit(nprobe));
+    }
+
+    /**
+     * Registers {@code rabitq_search(vector, bundle_path, k, nprobe)} for SQL in this session (all four arguments;
+     * {@link RabitqExtensions} also accepts the three-argument form).
+     */
+    public static void register(SparkSession spark) {
+        spark.udf().register(SQL_NAME, SEARCH);
+    }
+
+
+    static List<Row> search(scala.collection.Seq<Object> vector, String bundlePath, Integer k, Integer nprobe) {
+        if (vector == null) {
+            return null;
+        }
+        if (bundlePath == null || k == null || k < 1) {
+            throw new InvalidInputException(SQL_NAME + " needs a bundle path and k >= 1, got path=" + bundlePath + ", k=" + k);
+        }
+        QuantizedIndex index = BundleIndexCache.get(bundlePath);
+        float[] q = RabitqModel.toFloats(vector, index.dim(), "(query)");
+        Neighbor[] res = index instanceof IvfRabitqIndex && nprobe != null && nprobe > 0
+                ? ((IvfRabitqIndex) index).searchBatch(new float[][] {q}, k, nprobe)[0] : index.search(q, k);
+        List<Row> out = new ArrayList<>(res.length);
+        for (Neighbor n : res) {
+            out.add(RowFactory.create(n.id(), n.distance()));
+        }
+        return out;
+    }
+}
