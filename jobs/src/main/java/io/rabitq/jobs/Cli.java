@@ -8,6 +8,8 @@ public final class Cli {
             "usage: spark-rabitq <command> [options]",
             "",
             "commands:",
+            "  quickstart  synthetic Delta table -> train -> index into a bundle -> searchBatch -> exact recall (embedded Spark)",
+            "          --n 200000 --dim 128 --queries 1000 --k 10 --master local[*] --dir .rabitq/quickstart",
             "  bench   single-process recall/QPS of every index variant (synthetic data or .fvecs/.ivecs)",
             "          --n 100000 --dim 128 --queries 1000 --k 10 --seed 42 --threads 1",
             "          --base F.fvecs --query-file Q.fvecs --gt G.ivecs  --nprobe 8,16,32  --variants all",
@@ -36,6 +38,8 @@ public final class Cli {
             switch (argv[0]) {
                 case "bench":
                     return new BenchCommand().run(new Args(argv, 1));
+                case "quickstart":
+                    return new QuickstartCommand().run(new Args(argv, 1));
                 case "bundle-bench":
                     return new BundleBenchCommand().run(new Args(argv, 1));
                 default:
@@ -45,6 +49,9 @@ public final class Cli {
         } catch (Args.UsageException e) {
             System.err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
+        } catch (io.rabitq.spark.InvalidInputException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
         } catch (java.io.IOException | io.rabitq.bundle.BundleException e) {
             System.err.println("error: " + e.getMessage());
             return 1;

@@ -128,7 +128,7 @@ public final class RabitqSearch {
         return out;
     }
 
-    private static Row[] toRows(Hit[] hits) { // Spark's external type for an array column: a Java array or Scala Seq
+    static Row[] toRows(Hit[] hits) { // Spark's external type for an array column: a Java array or Scala Seq
         return Arrays.stream(hits).map(h -> RowFactory.create(h.id(), h.distance())).toArray(Row[]::new);
     }
 }

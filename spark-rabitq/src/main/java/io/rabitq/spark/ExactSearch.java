@@ -1,0 +1,70 @@
+package io.rabitq.spark;
+
+import io.rabitq.core.FlatIndex;
+import io.rabitq.core.Metric;
+import io.rabitq.core.Neighbor;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import scala.Tuple2;
+
+/**
+ * Exact distributed brute force, the ground truth for {@code evaluate} and the baseline for benchmarks: the
+ * queries are broadcast, every partition of the vector table computes exact distances (same Vector API kernel as
+ * {@link FlatIndex}) and keeps a top-k per query, and a bounded merge per query gives the result, in the schema
+ * of {@link RabitqSearch#RESULT_SCHEMA}.
+ */
+public final class ExactSearch {
+    private ExactSearch() {
+    }
+
+    public static Dataset<Row> searchBatch(Dataset<Row> base, String idCol, String vectorCol, Dataset<Row> queries,
+                                           String queryIdCol, String queryVectorCol, Metric metric, int k) {
+        if (k < 1) {
+            throw new InvalidInputException("k must be >= 1 but was " + k);
+        }
+        VectorColumns.check(base, idCol, vectorCol);
+        VectorColumns.check(queries, queryIdCol, queryVectorCol);
+        List<Row> rows = queries.select(queryIdCol, queryVectorCol).collectAsList();
+        if (rows.isEmpty()) {
+            return base.sparkSession().createDataFrame(new ArrayList<Row>(), RabitqSearch.RESULT_SCHEMA);
+        }
+        int dim = rows.get(0).getList(1).size();
+        long[] qids = new long[rows.size()];
+        float[][] qvec = new float[rows.size()][];
+        for (int i = 0; i < rows.size(); i++) {
+            qids[i] = ((Number) rows.get(i).get(0)).longValue();
+            qvec[i] = VectorColumns.read(rows.get(i), 1, dim, qids[i]);
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(base.sparkSession().sparkContext());
+        Broadcast<float[][]> vectors = jsc.broadcast(qvec);
+        Broadcast<long[]> ids = jsc.broadcast(qids);
+        JavaRDD<Row> out = base.select(idCol, vectorCol).javaRDD()
+                .mapPartitionsToPair(it -> {
+                    FlatIndex flat = new FlatIndex(dim, metric);
+                    while (it.hasNext()) {
+                        Row r = it.next();
+                        long id = ((Number) r.get(0)).longValue();
+                        flat.add(id, VectorColumns.read(r, 1, dim, id));
+                    }
+                    List<Tuple2<Long, RabitqSearch.Hit[]>> res = new ArrayList<>();
+                    Neighbor[][] nn = flat.size() == 0 ? null : flat.searchBatch(vectors.value(), k);
+                    for (int j = 0; j < ids.value().length; j++) {
+                        RabitqSearch.Hit[] hits = new RabitqSearch.Hit[nn == null ? 0 : nn[j].length];
+                        for (int i = 0; i < hits.length; i++) {
+                            hits[i] = new RabitqSearch.Hit(nn[j][i].id(), nn[j][i].distance());
+                        }
+                        res.add(new Tuple2<>(ids.value()[j], hits));
+                    }
+                    return res.iterator();
+                })
+                .reduceByKey((a, b) -> RabitqSearch.merge(a, b, k))
+                .map(t -> RowFactory.create(t._1(), (Object) RabitqSearch.toRows(t._2())));
+        return base.sparkSession().createDataFrame(out, RabitqSearch.RESULT_SCHEMA);
+    }
+}
