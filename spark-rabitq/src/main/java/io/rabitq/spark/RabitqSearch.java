@@ -55,7 +55,7 @@ public final class RabitqSearch {
         VectorColumns.check(queries, idCol, vectorCol);
         Manifest m;
         String generation;
-        try (Bundle b = Bundle.open(Path.of(bundleDir))) {
+        try (Bundle b = openVerified(bundleDir)) {
             m = b.manifest();
             generation = b.generation();
         } catch (BundleException e) {
@@ -92,6 +92,26 @@ public final class RabitqSearch {
         } catch (RuntimeException e) {
             throw RabitqModel.unwrap(e);
         }
+    }
+
+    /** Generations this JVM has fully verified, by directory and generation, with their witness. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> VERIFIED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Opens the live generation, hashing every byte the first time this JVM sees it and only checking sizes and
+     * the witness afterwards (a repeated search should not re-read a large bundle).
+     */
+    static Bundle openVerified(String bundleDir) {
+        Bundle quick = Bundle.open(Path.of(bundleDir), Bundle.Verification.QUICK);
+        String key = bundleDir + "/" + quick.generation();
+        if (quick.manifest().witness().equals(VERIFIED.get(key))) {
+            return quick;
+        }
+        String generation = quick.generation();
+        quick.close();
+        Bundle full = Bundle.open(Path.of(bundleDir), generation, Bundle.Verification.FULL);
+        VERIFIED.put(key, full.manifest().witness());
+        return full;
     }
 
     /** The k best of one partition for every query (an entry even when empty, so no query vanishes). */
