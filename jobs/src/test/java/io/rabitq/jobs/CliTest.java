@@ -86,4 +86,21 @@ class CliTest {
         assertEquals(1, missing[0]);
         assertEquals(2, run("frobnicate")[0]);
     }
+
+    @Test
+    void quickstartRunsThePipelineOnADeltaTable() {
+        Object[] r = run("quickstart", "--n", "6000", "--dim", "32", "--queries", "60", "--master", "local[2]",
+                "--dir", dir.resolve("qs").toString());
+        assertEquals(0, r[0], (String) r[2]);
+        String[] lines = ((String) r[1]).trim().split("\n");
+        String json = lines[lines.length - 1];
+        assertTrue(json.startsWith("{\"n\":6000,\"dim\":32,\"k\":10,"), json);
+        Matcher m = Pattern.compile("\"recall_at_10\":([0-9.]+).*\"partitions\":([0-9]+)").matcher(json);
+        assertTrue(m.find(), json);
+        assertTrue(Double.parseDouble(m.group(1)) >= 0.9, json);
+        assertTrue(Integer.parseInt(m.group(2)) >= 4, json);
+        assertTrue(java.nio.file.Files.isDirectory(dir.resolve("qs/vectors/_delta_log")), "the vectors are a Delta table");
+        assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("qs/bundle/CURRENT")), "the bundle was published");
+        assertTrue(((String) r[2]).contains("searchBatch of 60 queries"), (String) r[2]);
+    }
 }
