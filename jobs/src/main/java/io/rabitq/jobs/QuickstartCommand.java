@@ -70,6 +70,7 @@ final class QuickstartCommand {
             double indexSeconds = seconds(t0);
             long bundleBytes = m.partitions().stream().mapToLong(Manifest.PartitionEntry::bytes).sum() + m.centroids().bytes();
             phase("indexed into bundle %s: %d partitions, %.1f MB", t0, bundle, m.partitions().size(), bundleBytes / 1e6);
+            io.rabitq.bundle.Bundles.retain(Path.of(bundle), 2); // repeated quickstarts keep two generations, not all
 
             Dataset<Row> queries = SyntheticTable.generate(spark, n, n + nq, dim, seed, 2).toDF("query_id", "query").cache();
             queries.count();
