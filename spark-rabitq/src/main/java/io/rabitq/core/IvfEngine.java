@@ -159,6 +159,14 @@ final class IvfEngine {
      * @param rerankFactor only for {@link Mode#FIXED_RERANK}
      */
     Neighbor[][] search(float[][] queries, int k, int nprobe, Mode mode, int rerankFactor) {
+        return search(queries, k, nprobe, null, mode, rerankFactor);
+    }
+
+    /**
+     * As {@link #search(float[][], int, int, Mode, int)}, with the probed clusters of every query given (ascending
+     * cluster ids, as {@link #nearestClusters} returns them) instead of computed, when {@code probeLists} is not null.
+     */
+    Neighbor[][] search(float[][] queries, int k, int nprobe, int[][] givenProbes, Mode mode, int rerankFactor) {
         int nq = queries.length;
         int probes = Math.max(1, Math.min(nprobe, nlist));
         int pdim = quantizer.paddedDim();
@@ -169,7 +177,7 @@ final class IvfEngine {
             float[] q = queries[j];
             float[] rq = new float[pdim];
             quantizer.rotation().rotate(q, rq);
-            int[] probe = nearestClusters(q, probes);
+            int[] probe = givenProbes != null ? givenProbes[j] : nearestClusters(q, probes);
             probeLists[j] = probe;
             for (int c : probe) {
                 perCluster[c]++;

@@ -66,6 +66,40 @@ public final class IvfRabitqIndex extends QuantizedIndex {
         return engine().search(prepare(queries), k, nprobe, IvfEngine.Mode.BOUND_RERANK, 1);
     }
 
+    /**
+     * Searches with the clusters each query probes given (ascending cluster ids, as {@link #probes} computes them),
+     * so a caller holding a part of an index can use probes chosen once for the whole index.
+     */
+    public Neighbor[][] searchBatch(float[][] queries, int k, int[][] probes) {
+        Vectors.checkK(k);
+        if (probes.length != queries.length) {
+            throw new InvalidParameterException("got " + probes.length + " probe lists for " + queries.length + " queries");
+        }
+        IvfEngine e = engine();
+        for (int[] p : probes) {
+            for (int i = 0; i < p.length; i++) {
+                if (p[i] < 0 || p[i] >= e.nlist || (i > 0 && p[i] <= p[i - 1])) {
+                    throw new InvalidParameterException("probe lists must hold ascending cluster ids below nlist=" + e.nlist);
+                }
+            }
+        }
+        return e.search(prepare(queries), k, Integer.MAX_VALUE, probes, IvfEngine.Mode.BOUND_RERANK, 1);
+    }
+
+    /** The {@code nprobe} clusters nearest to each query, ascending by cluster id. */
+    public int[][] probes(float[][] queries, int nprobe) {
+        if (nprobe < 1) {
+            throw new InvalidParameterException("nprobe must be >= 1 but was " + nprobe);
+        }
+        IvfEngine e = engine();
+        float[][] prepared = prepare(queries);
+        int[][] out = new int[prepared.length][];
+        for (int j = 0; j < prepared.length; j++) {
+            out[j] = e.nearestClusters(prepared[j], Math.min(nprobe, e.nlist));
+        }
+        return out;
+    }
+
     @Override
     Neighbor[][] search(IvfEngine engine, float[][] queries, int k) {
         return engine.search(queries, k, nprobe(), IvfEngine.Mode.BOUND_RERANK, 1);

@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import io.rabitq.lake.IndexBundles;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -24,9 +28,10 @@ import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
 /**
- * Distributed batch search of a bundle: the queries (small) are broadcast, one task per bundle partition
- * scans the clusters of that partition that each query probes (the probe choice uses all centroids, exactly as
- * the single-process index does), keeps a bounded top-k per query, and a bounded merge per query yields
+ * Distributed batch search of a bundle: the driver chooses each query's probed clusters once from all
+ * centroids (exactly as the single-process index does) and broadcasts them with the queries; one task per bundle
+ * partition scans the probed clusters it holds and keeps a bounded top-k per query; a bounded merge per query
+ * (on the driver for small batches, else in a shuffle) yields
  * {@code (query_id bigint, neighbors array<struct<id:bigint, distance:float>>)} — a row for every query, with an
  * empty array when nothing was found.
  */
@@ -36,6 +41,9 @@ public final class RabitqSearch {
             .add("query_id", DataTypes.LongType, false)
             .add("neighbors", DataTypes.createArrayType(new StructType()
                     .add("id", DataTypes.LongType, false).add("distance", DataTypes.FloatType, false), false), false);
+
+    /** Up to this many partial hits (queries x partitions x k) are merged on the driver instead of in a shuffle. */
+    static final long DRIVER_MERGE_MAX_HITS = 2_000_000;
 
     private RabitqSearch() {
     }
@@ -55,9 +63,14 @@ public final class RabitqSearch {
         VectorColumns.check(queries, idCol, vectorCol);
         Manifest m;
         String generation;
+        QuantizedIndex router; // all centroids, no rows: chooses the probes once for the whole index
         try (Bundle b = openVerified(bundleDir)) {
             m = b.manifest();
             generation = b.generation();
+            if (ROUTERS.size() > 16) { // republished bundles leave old witnesses behind
+                ROUTERS.clear();
+            }
+            router = ROUTERS.computeIfAbsent(m.witness(), w -> IndexBundles.loadPartitions(b, new int[0], io.rabitq.core.Kernels.scan()));
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
@@ -73,26 +86,43 @@ public final class RabitqSearch {
             }
             qvec[i] = VectorColumns.read(r, 1, m.dim(), qids[i]);
         }
+        int[][] probes = null;
+        if (router instanceof IvfRabitqIndex ivf) {
+            probes = ivf.probes(qvec, nprobe > 0 ? nprobe : ivf.nprobe());
+        }
         SparkSession spark = queries.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[][]> vectors = jsc.broadcast(qvec);
         Broadcast<long[]> ids = jsc.broadcast(qids);
+        Broadcast<int[][]> probeLists = jsc.broadcast(probes);
         int parts = m.partitions().size();
         List<Integer> numbers = new ArrayList<>();
         for (int p = 0; p < parts; p++) {
             numbers.add(p);
         }
         String witness = m.witness();
-        JavaRDD<Row> out = jsc.parallelize(numbers, parts)
-                .flatMapToPair(p -> localTopK(bundleDir, generation, witness, p, vectors.value(), ids.value(), k, nprobe).iterator())
-                .reduceByKey((a, b) -> merge(a, b, k))
-                .map(t -> RowFactory.create(t._1(), (Object) toRows(t._2())));
+        JavaPairRDD<Long, Hit[]> local = jsc.parallelize(numbers, parts).flatMapToPair(p ->
+                localTopK(bundleDir, generation, witness, p, vectors.value(), ids.value(), probeLists.value(), k).iterator());
         try {
+            if ((long) qids.length * parts * k <= DRIVER_MERGE_MAX_HITS) {
+                // small batches: merge on the driver, which saves a shuffle stage
+                Map<Long, Hit[]> merged = new HashMap<>();
+                for (Tuple2<Long, Hit[]> t : local.collect()) {
+                    merged.merge(t._1(), t._2(), (x, y) -> merge(x, y, k));
+                }
+                List<Row> out = new ArrayList<>(merged.size());
+                merged.forEach((q, hits) -> out.add(RowFactory.create(q, (Object) toRows(hits))));
+                return spark.createDataFrame(out, RESULT_SCHEMA);
+            }
+            JavaRDD<Row> out = local.reduceByKey((x, y) -> merge(x, y, k)).map(t -> RowFactory.create(t._1(), (Object) toRows(t._2())));
             return spark.createDataFrame(out, RESULT_SCHEMA);
         } catch (RuntimeException e) {
             throw RabitqModel.unwrap(e);
         }
     }
+
+    /** Centroids-only indexes that choose probes on the driver, by bundle witness (a few MB each at most). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, QuantizedIndex> ROUTERS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Generations this JVM has fully verified, by directory and generation, with their witness. */
     private static final java.util.concurrent.ConcurrentHashMap<String, String> VERIFIED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -116,10 +146,9 @@ public final class RabitqSearch {
 
     /** The k best of one partition for every query (an entry even when empty, so no query vanishes). */
     static List<Tuple2<Long, Hit[]>> localTopK(String bundleDir, String generation, String witness, int partition,
-                                               float[][] queries, long[] ids, int k, int nprobe) {
+                                               float[][] queries, long[] ids, int[][] probes, int k) {
         QuantizedIndex index = PartitionIndexCache.get(bundleDir, generation, witness, partition);
-        Neighbor[][] res = index instanceof IvfRabitqIndex && nprobe > 0
-                ? ((IvfRabitqIndex) index).searchBatch(queries, k, nprobe) : index.searchBatch(queries, k);
+        Neighbor[][] res = probes != null ? ((IvfRabitqIndex) index).searchBatch(queries, k, probes) : index.searchBatch(queries, k);
         List<Tuple2<Long, Hit[]>> out = new ArrayList<>(queries.length);
         for (int j = 0; j < queries.length; j++) {
             Hit[] hits = new Hit[res[j].length];
