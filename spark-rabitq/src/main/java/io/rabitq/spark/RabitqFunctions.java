@@ -72,7 +72,7 @@ public final class RabitqFunctions {
             throw new InvalidInputException(SQL_NAME + " needs a bundle path and k >= 1, got path=" + bundlePath + ", k=" + k);
         }
         QuantizedIndex index = BundleIndexCache.get(bundlePath);
-        float[] q = RabitqModel.toFloats(vector, index.dim(), "(query)");
+        float[] q = VectorColumns.toFloats(vector, index.dim(), "(query)");
         Neighbor[] res = index instanceof IvfRabitqIndex && nprobe != null && nprobe > 0
                 ? ((IvfRabitqIndex) index).searchBatch(new float[][] {q}, k, nprobe)[0] : index.search(q, k);
         List<Row> out = new ArrayList<>(res.length);

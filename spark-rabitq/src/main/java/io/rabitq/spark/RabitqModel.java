@@ -114,7 +114,7 @@ public final class RabitqModel implements Serializable {
         Broadcast<RabitqModel> model = jsc.broadcast(this);
         UDF2<Object, scala.collection.Seq<Object>, Integer> assignUdf = (id, vector) -> {
             RabitqModel m = model.value();
-            return m.assign(m.prepare(toFloats(vector, m.dim, id), id));
+            return m.assign(m.prepare(VectorColumns.toFloats(vector, m.dim, id), id));
         };
         Dataset<Row> assigned = df.select(col(idCol).cast("long").as("id"), col(inputCol).as("vector"))
                 .withColumn("cluster", udf(assignUdf, DataTypes.IntegerType).apply(col("id"), col("vector")));
@@ -150,30 +150,6 @@ public final class RabitqModel implements Serializable {
             }
         }
         return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
-    }
-
-    static float[] toFloats(scala.collection.Seq<Object> seq, int dim, Object id) {
-        if (seq == null) {
-            throw new InvalidInputException("row with id " + id + " has a null vector; filter nulls out first");
-        }
-        if (seq.size() != dim) {
-            throw new InvalidInputException("row with id " + id + " has a vector of dimension " + seq.size()
-                    + " but the model expects " + dim + "; all vectors must have the same dimension");
-        }
-        float[] out = new float[dim];
-        scala.collection.Iterator<Object> it = seq.iterator();
-        for (int d = 0; d < dim; d++) {
-            Object v = it.next();
-            if (v == null) {
-                throw new InvalidInputException("row with id " + id + " has a null component at index " + d);
-            }
-            out[d] = ((Number) v).floatValue();
-            if (!Float.isFinite(out[d])) {
-                throw new InvalidInputException("row with id " + id + " has a non-finite component " + out[d] + " at index " + d
-                        + "; clean NaN/Infinity values first");
-            }
-        }
-        return out;
     }
 
     /** What a task reports to the driver: its partition number and the file it wrote. */

@@ -41,23 +41,31 @@ final class VectorColumns {
 
     /** The vector in column {@code i} of {@code row} as floats, rejecting nulls, NaN/Inf and wrong dimensions. */
     static float[] read(Row row, int i, int dim, Object idForMessages) {
-        if (row.isNullAt(i)) {
-            throw new InvalidInputException("row with id " + idForMessages + " has a null vector; filter nulls out first");
+        return toFloats(row.isNullAt(i) ? null : row.getList(i), dim, idForMessages);
+    }
+
+    /** A UDF's array argument as floats, with the same checks. */
+    static float[] toFloats(scala.collection.Seq<Object> values, int dim, Object idForMessages) {
+        return toFloats(values == null ? null : scala.jdk.javaapi.CollectionConverters.asJava(values), dim, idForMessages);
+    }
+
+    private static float[] toFloats(java.util.List<?> values, int dim, Object id) {
+        if (values == null) {
+            throw new InvalidInputException("row with id " + id + " has a null vector; filter nulls out first");
         }
-        java.util.List<Object> values = row.getList(i);
         if (values.size() != dim) {
-            throw new InvalidInputException("row with id " + idForMessages + " has a vector of dimension " + values.size()
+            throw new InvalidInputException("row with id " + id + " has a vector of dimension " + values.size()
                     + " but the model expects " + dim + "; all vectors must have the same dimension");
         }
         float[] out = new float[dim];
         for (int d = 0; d < dim; d++) {
             Object v = values.get(d);
             if (v == null) {
-                throw new InvalidInputException("row with id " + idForMessages + " has a null component at index " + d);
+                throw new InvalidInputException("row with id " + id + " has a null component at index " + d);
             }
             out[d] = ((Number) v).floatValue();
             if (!Float.isFinite(out[d])) {
-                throw new InvalidInputException("row with id " + idForMessages + " has a non-finite component " + out[d]
+                throw new InvalidInputException("row with id " + id + " has a non-finite component " + out[d]
                         + " at index " + d + "; clean NaN/Infinity values first");
             }
         }
