@@ -8,6 +8,7 @@ import io.rabitq.spark.ExactSearch;
 import io.rabitq.spark.RabitqIndexer;
 import io.rabitq.spark.RabitqModel;
 import io.rabitq.spark.RabitqSearch;
+import io.rabitq.spark.SyntheticVectors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -57,7 +58,7 @@ final class QuickstartCommand {
             String bundle = dir.resolve("bundle").toString();
 
             long t0 = System.nanoTime();
-            SyntheticTable.generate(spark, 0, n, dim, seed, p).write().format("delta").mode("overwrite").save(table);
+            SyntheticVectors.generate(spark, 0, n, dim, seed, p).write().format("delta").mode("overwrite").save(table);
             long version = io.delta.tables.DeltaTable.forPath(spark, table).history(1).first().getLong(0);
             phase("generated Delta table %s: %d x %d (version %d)", t0, table, n, dim, version);
 
@@ -73,7 +74,7 @@ final class QuickstartCommand {
             phase("indexed into bundle %s: %d partitions, %.1f MB", t0, bundle, m.partitions().size(), bundleBytes / 1e6);
             io.rabitq.bundle.Bundles.retain(Path.of(bundle), 2); // repeated quickstarts keep two generations, not all
 
-            Dataset<Row> queries = SyntheticTable.generate(spark, n, n + nq, dim, seed, 2).toDF("query_id", "query").cache();
+            Dataset<Row> queries = SyntheticVectors.generate(spark, n, n + nq, dim, seed, 2).toDF("query_id", "query").cache();
             queries.count();
             int nprobe = IvfRabitqIndex.defaultNprobe(model.nlist());
             t0 = System.nanoTime();

@@ -14,7 +14,8 @@ final class TestSpark {
             session = SparkSession.builder().master("local[2,4]") // 4 attempts per task, so retries can be tested.appName("spark-rabitq-tests")
                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
                     .config("spark.databricks.delta.snapshotPartitions", "2")
-                    .config("spark.sql.extensions", RabitqExtensions.class.getName()).getOrCreate();
+                    .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension," + RabitqExtensions.class.getName())
+                    .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog").getOrCreate();
             Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
         }
         return session;
