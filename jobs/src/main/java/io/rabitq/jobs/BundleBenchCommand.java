@@ -87,7 +87,6 @@ final class BundleBenchCommand {
             return identical ? 0 : 1;
         } finally {
             if (out == null) {
-                io.rabitq.bundle.Bundles.retain(dir, 1);
                 try (var s = Files.walk(dir)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }

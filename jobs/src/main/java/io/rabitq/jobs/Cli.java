@@ -49,13 +49,8 @@ public final class Cli {
         } catch (Args.UsageException e) {
             System.err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
-        } catch (io.rabitq.spark.InvalidInputException e) {
-            System.err.println("error: " + e.getMessage());
-            return 1;
-        } catch (java.io.IOException | io.rabitq.bundle.BundleException e) {
-            System.err.println("error: " + e.getMessage());
-            return 1;
-        } catch (io.rabitq.core.RabitqException e) {
+        } catch (java.io.IOException | io.rabitq.spark.InvalidInputException | io.rabitq.bundle.BundleException
+                | io.rabitq.core.RabitqException e) {
             System.err.println("error: " + e.getMessage());
             return 1;
         }

@@ -7,7 +7,7 @@ package io.rabitq.core;
  * reused across clusters by one thread.
  */
 public final class QueryCode {
-    /** The float rotated residual {@code R(q - c)} the codes below were computed from. */
+    /** The float rotated residual {@code R(q - c)} of the cluster being scanned. */
     final float[] residual;
     /** Bits per quantized query component. */
     public static final int BITS = 5;

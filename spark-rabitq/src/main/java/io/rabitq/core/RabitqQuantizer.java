@@ -161,19 +161,17 @@ public final class RabitqQuantizer {
      * @param withBound    whether lower bounds are wanted (else the error scales are 0 and lb = est)
      */
     public void prepare(float[] rotatedQuery, float[] rotatedCentroid, boolean withBound, QueryCode out, ScanKernel kernel) {
-        if (!foldCentroids) {
-            float[] y = out.residual;
-            for (int i = 0; i < pdim; i++) {
-                y[i] = rotatedQuery[i] - rotatedCentroid[i];
-            }
-            quantize(y, withBound, out, kernel);
-        }
+        float[] y = out.residual;
         double norm2 = 0;
         double qc = 0;
         for (int i = 0; i < pdim; i++) {
             float v = rotatedQuery[i] - rotatedCentroid[i];
+            y[i] = v;
             norm2 += (double) v * v;
             qc += (double) rotatedQuery[i] * rotatedCentroid[i];
+        }
+        if (!foldCentroids) {
+            quantize(y, withBound, out, kernel);
         }
         out.clusterTerm = innerProduct ? (float) -qc : (float) norm2;
         out.errorScale = withBound ? (float) Math.sqrt(norm2) : 0f;

@@ -158,7 +158,7 @@ public final class IndexBundles {
         Map<String, String> params = new HashMap<>(m.params());
         String variant = params.remove("variant");
         boolean folded = Boolean.parseBoolean(params.remove("folded_centroids"));
-        IndexSnapshot s = new IndexSnapshot(variant, m.dim(), parseMetric(m.metric()),
+        IndexSnapshot s = new IndexSnapshot(variant, m.dim(), Metric.parse(m.metric()),
                 RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), folded, params,
                 b.readCentroids(), clusters);
         return QuantizedIndex.restore(s, kernel);
@@ -166,10 +166,6 @@ public final class IndexBundles {
 
     static String metricName(Metric m) {
         return m == Metric.INNER_PRODUCT ? "ip" : m.name().toLowerCase(Locale.ROOT);
-    }
-
-    static Metric parseMetric(String name) {
-        return Metric.parse(name);
     }
 
     private static byte[] toBytes(long[] words, int off, int n) {
