@@ -22,7 +22,9 @@ final class IvfEngine {
         /** Keep the k*rf best estimates, then rank them by exact distance (fixed rerank factor). */
         FIXED_RERANK,
         /** Exact distance for every vector whose lower bound beats the current k-th exact distance. */
-        BOUND_RERANK
+        BOUND_RERANK,
+        /** What a part of a split index reranks so that {@link RerankLog}s reproduce {@link #BOUND_RERANK}. */
+        BOUND_RERANK_LOG
     }
 
     final Metric metric;
@@ -167,6 +169,25 @@ final class IvfEngine {
      * cluster ids, as {@link #nearestClusters} returns them) instead of computed, when {@code probeLists} is not null.
      */
     Neighbor[][] search(float[][] queries, int k, int nprobe, int[][] givenProbes, Mode mode, int rerankFactor) {
+        QueryState[] states = scan(queries, k, nprobe, givenProbes, mode, rerankFactor);
+        Neighbor[][] out = new Neighbor[states.length][];
+        for (int j = 0; j < states.length; j++) {
+            out[j] = states[j].finish(k);
+        }
+        return out;
+    }
+
+    /** {@link Mode#BOUND_RERANK} search returning each query's {@link RerankLog}, for merging with other parts. */
+    RerankLog[] searchLogs(float[][] queries, int k, int[][] givenProbes) {
+        QueryState[] states = scan(queries, k, Integer.MAX_VALUE, givenProbes, Mode.BOUND_RERANK_LOG, 1);
+        RerankLog[] out = new RerankLog[states.length];
+        for (int j = 0; j < states.length; j++) {
+            out[j] = states[j].toLog();
+        }
+        return out;
+    }
+
+    private QueryState[] scan(float[][] queries, int k, int nprobe, int[][] givenProbes, Mode mode, int rerankFactor) {
         int nq = queries.length;
         int probes = Math.max(1, Math.min(nprobe, nlist));
         int pdim = quantizer.paddedDim();
@@ -199,7 +220,7 @@ final class IvfEngine {
         for (int c = 0; c < nlist; c++) {
             maxGroup = Math.max(maxGroup, perCluster[c]);
         }
-        boolean withBound = mode == Mode.BOUND_RERANK;
+        boolean withBound = mode == Mode.BOUND_RERANK || mode == Mode.BOUND_RERANK_LOG;
         boolean folded = quantizer.foldsCentroids();
         QueryCode[] codes = new QueryCode[maxGroup];
         CandidateSink[] sinks = new CandidateSink[maxGroup];
@@ -231,11 +252,7 @@ final class IvfEngine {
             }
             kernel.scan(cc, codes, sinks, g);
         }
-        Neighbor[][] out = new Neighbor[nq][];
-        for (int j = 0; j < nq; j++) {
-            out[j] = states[j].finish(k);
-        }
-        return out;
+        return states;
     }
 
     /**
@@ -313,23 +330,28 @@ final class IvfEngine {
         final float[] query;
         final float[] rotated;
         final Mode mode;
+        /** The best estimates or exact distances (not used by BOUND_RERANK_LOG). */
         final TopK heap;
         ClusterCodes cluster;
         int clusterId;
         int reranked;
         /** The query's own code in folded mode (quantized once). */
         QueryCode code;
+        /** BOUND_RERANK_LOG: the reranked candidates in scan order. */
+        final RerankLog.Builder log;
 
         QueryState(float[] query, float[] rotated, Mode mode, int k, int candidates) {
             this.query = query;
             this.rotated = rotated;
             this.mode = mode;
-            this.heap = new TopK(Math.min(candidates, size));
+            this.heap = new TopK(mode == Mode.BOUND_RERANK_LOG ? 1 : Math.min(candidates, size));
+            this.log = mode == Mode.BOUND_RERANK_LOG ? new RerankLog.Builder(k, size) : null;
         }
 
         @Override
         public float threshold() {
-            return heap.threshold();
+            // the log skips only lower bounds above its limit; the kernel skips those not below the threshold
+            return log != null ? Math.nextUp(log.limit()) : heap.threshold();
         }
 
         @Override
@@ -341,10 +363,19 @@ final class IvfEngine {
                 case FIXED_RERANK:
                     heap.offer(estimate, ((long) clusterId << 32) | row);
                     break;
-                default:
+                case BOUND_RERANK:
                     reranked++;
                     heap.offer(exact(query, cluster, row), cluster.ids[row]);
+                    break;
+                default:
+                    log.add(((long) clusterId << 32) | row, lowerBound, cluster.ids[row], exact(query, cluster, row));
             }
+        }
+
+        RerankLog toLog() {
+            queriesAnswered.increment();
+            reranks.add(log.size());
+            return log.build(toUser(1f));
         }
 
         Neighbor[] finish(int k) {

@@ -5,7 +5,8 @@ package io.rabitq.core;
  * (default nlist = 4 sqrt(n), 1 below 1,000 vectors), a query scans the codes of its {@code nprobe} nearest
  * clusters, and a vector is reranked with its raw float vector only when its estimated distance minus the
  * RaBitQ error bound (ε0 = 1.9) beats the current k-th exact distance. No knob besides {@code nprobe};
- * returned distances are exact.
+ * returned distances are exact. A part of a split index returns {@link RerankLog}s that merge into exactly the
+ * whole index's answer ({@link #searchLogs}).
  */
 public final class IvfRabitqIndex extends QuantizedIndex {
     private volatile int nprobe;
@@ -72,18 +73,32 @@ public final class IvfRabitqIndex extends QuantizedIndex {
      */
     public Neighbor[][] searchBatch(float[][] queries, int k, int[][] probes) {
         Vectors.checkK(k);
+        checkProbes(queries, probes);
+        return engine().search(prepare(queries), k, Integer.MAX_VALUE, probes, IvfEngine.Mode.BOUND_RERANK, 1);
+    }
+
+    /**
+     * As {@link #searchBatch(float[][], int, int[][])}, returning each query's {@link RerankLog}: the logs of
+     * the parts of a split index merge into exactly the answer of the whole index.
+     */
+    public RerankLog[] searchLogs(float[][] queries, int k, int[][] probes) {
+        Vectors.checkK(k);
+        checkProbes(queries, probes);
+        return engine().searchLogs(prepare(queries), k, probes);
+    }
+
+    private void checkProbes(float[][] queries, int[][] probes) {
         if (probes.length != queries.length) {
             throw new InvalidParameterException("got " + probes.length + " probe lists for " + queries.length + " queries");
         }
-        IvfEngine e = engine();
+        int nlist = engine().nlist;
         for (int[] p : probes) {
             for (int i = 0; i < p.length; i++) {
-                if (p[i] < 0 || p[i] >= e.nlist || (i > 0 && p[i] <= p[i - 1])) {
-                    throw new InvalidParameterException("probe lists must hold ascending cluster ids below nlist=" + e.nlist);
+                if (p[i] < 0 || p[i] >= nlist || (i > 0 && p[i] <= p[i - 1])) {
+                    throw new InvalidParameterException("probe lists must hold ascending cluster ids below nlist=" + nlist);
                 }
             }
         }
-        return e.search(prepare(queries), k, Integer.MAX_VALUE, probes, IvfEngine.Mode.BOUND_RERANK, 1);
     }
 
     /** The {@code nprobe} clusters nearest to each query, ascending by cluster id. */

@@ -52,19 +52,15 @@ public final class ExactSearch {
                         long id = ((Number) r.get(0)).longValue();
                         flat.add(id, VectorColumns.read(r, 1, dim, id));
                     }
-                    List<Tuple2<Long, RabitqSearch.Hit[]>> res = new ArrayList<>();
+                    List<Tuple2<Long, RabitqSearch.Partial>> res = new ArrayList<>();
                     Neighbor[][] nn = flat.size() == 0 ? null : flat.searchBatch(vectors.value(), k);
                     for (int j = 0; j < ids.value().length; j++) {
-                        RabitqSearch.Hit[] hits = new RabitqSearch.Hit[nn == null ? 0 : nn[j].length];
-                        for (int i = 0; i < hits.length; i++) {
-                            hits[i] = new RabitqSearch.Hit(nn[j][i].id(), nn[j][i].distance());
-                        }
-                        res.add(new Tuple2<>(ids.value()[j], hits));
+                        res.add(new Tuple2<>(ids.value()[j], new RabitqSearch.Partial(null, nn == null ? new Neighbor[0] : nn[j])));
                     }
                     return res.iterator();
                 })
-                .reduceByKey((a, b) -> RabitqSearch.merge(a, b, k))
-                .map(t -> RowFactory.create(t._1(), (Object) RabitqSearch.toRows(t._2())));
+                .reduceByKey((a, b) -> RabitqSearch.Partial.merge(a, b, k))
+                .map(t -> RowFactory.create(t._1(), (Object) t._2().toRows(k)));
         return base.sparkSession().createDataFrame(out, RabitqSearch.RESULT_SCHEMA);
     }
 }

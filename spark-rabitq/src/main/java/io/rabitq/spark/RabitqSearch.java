@@ -6,6 +6,7 @@ import io.rabitq.bundle.Manifest;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Neighbor;
 import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RerankLog;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,20 +102,20 @@ public final class RabitqSearch {
             numbers.add(p);
         }
         String witness = m.witness();
-        JavaPairRDD<Long, Hit[]> local = jsc.parallelize(numbers, parts).flatMapToPair(p ->
+        JavaPairRDD<Long, Partial> local = jsc.parallelize(numbers, parts).flatMapToPair(p ->
                 localTopK(bundleDir, generation, witness, p, vectors.value(), ids.value(), probeLists.value(), k).iterator());
         try {
             if ((long) qids.length * parts * k <= DRIVER_MERGE_MAX_HITS) {
                 // small batches: merge on the driver, which saves a shuffle stage
-                Map<Long, Hit[]> merged = new HashMap<>();
-                for (Tuple2<Long, Hit[]> t : local.collect()) {
-                    merged.merge(t._1(), t._2(), (x, y) -> merge(x, y, k));
+                Map<Long, Partial> merged = new HashMap<>();
+                for (Tuple2<Long, Partial> t : local.collect()) {
+                    merged.merge(t._1(), t._2(), (x, y) -> Partial.merge(x, y, k));
                 }
                 List<Row> out = new ArrayList<>(merged.size());
-                merged.forEach((q, hits) -> out.add(RowFactory.create(q, (Object) toRows(hits))));
+                merged.forEach((q, partial) -> out.add(RowFactory.create(q, (Object) partial.toRows(k))));
                 return spark.createDataFrame(out, RESULT_SCHEMA);
             }
-            JavaRDD<Row> out = local.reduceByKey((x, y) -> merge(x, y, k)).map(t -> RowFactory.create(t._1(), (Object) toRows(t._2())));
+            JavaRDD<Row> out = local.reduceByKey((x, y) -> Partial.merge(x, y, k)).map(t -> RowFactory.create(t._1(), (Object) t._2().toRows(k)));
             return spark.createDataFrame(out, RESULT_SCHEMA);
         } catch (RuntimeException e) {
             throw RabitqModel.unwrap(e);
@@ -144,40 +145,48 @@ public final class RabitqSearch {
         return full;
     }
 
-    /** The k best of one partition for every query (an entry even when empty, so no query vanishes). */
-    static List<Tuple2<Long, Hit[]>> localTopK(String bundleDir, String generation, String witness, int partition,
-                                               float[][] queries, long[] ids, int[][] probes, int k) {
+    /**
+     * One partition's answer for every query (an entry even when empty, so no query vanishes): the mergeable
+     * rerank log for IVF bundles (merging them reproduces the single-process answer), else the k best.
+     */
+    static List<Tuple2<Long, Partial>> localTopK(String bundleDir, String generation, String witness, int partition,
+                                                 float[][] queries, long[] ids, int[][] probes, int k) {
         QuantizedIndex index = PartitionIndexCache.get(bundleDir, generation, witness, partition);
-        Neighbor[][] res = probes != null ? ((IvfRabitqIndex) index).searchBatch(queries, k, probes) : index.searchBatch(queries, k);
-        List<Tuple2<Long, Hit[]>> out = new ArrayList<>(queries.length);
-        for (int j = 0; j < queries.length; j++) {
-            Hit[] hits = new Hit[res[j].length];
-            for (int i = 0; i < hits.length; i++) {
-                hits[i] = new Hit(res[j][i].id(), res[j][i].distance());
+        List<Tuple2<Long, Partial>> out = new ArrayList<>(queries.length);
+        if (probes != null) {
+            RerankLog[] logs = ((IvfRabitqIndex) index).searchLogs(queries, k, probes);
+            for (int j = 0; j < queries.length; j++) {
+                out.add(new Tuple2<>(ids[j], new Partial(logs[j], null)));
             }
-            out.add(new Tuple2<>(ids[j], hits));
+            return out;
+        }
+        Neighbor[][] res = index.searchBatch(queries, k);
+        for (int j = 0; j < queries.length; j++) {
+            out.add(new Tuple2<>(ids[j], new Partial(null, res[j])));
         }
         return out;
     }
 
-    /** One neighbour as it travels between tasks. */
-    record Hit(long id, float distance) implements Serializable {
-    }
-
-    private static final Comparator<Hit> ORDER = Comparator.comparingDouble(Hit::distance).thenComparingLong(Hit::id);
-
-    /** Bounded merge of two sorted lists: at most k survive. */
-    static Hit[] merge(Hit[] a, Hit[] b, int k) {
-        Hit[] out = new Hit[Math.min(k, a.length + b.length)];
-        int i = 0;
-        int j = 0;
-        for (int n = 0; n < out.length; n++) {
-            out[n] = j >= b.length || (i < a.length && ORDER.compare(a[i], b[j]) <= 0) ? a[i++] : b[j++];
+    /** A partial answer for one query as it travels between tasks: a rerank log, or a sorted top-k list. */
+    record Partial(RerankLog log, Neighbor[] top) implements Serializable {
+        static Partial merge(Partial a, Partial b, int k) {
+            if (a.log != null) {
+                return new Partial(RerankLog.merge(a.log, b.log, k), null);
+            }
+            Neighbor[] out = new Neighbor[Math.min(k, a.top.length + b.top.length)];
+            int i = 0;
+            int j = 0;
+            for (int n = 0; n < out.length; n++) {
+                out[n] = j >= b.top.length || (i < a.top.length && ORDER.compare(a.top[i], b.top[j]) <= 0) ? a.top[i++] : b.top[j++];
+            }
+            return new Partial(null, out);
         }
-        return out;
+
+        Row[] toRows(int k) { // Spark's external type for an array column: a Java array or Scala Seq
+            Neighbor[] hits = log != null ? log.neighbors(k) : top;
+            return Arrays.stream(hits).map(h -> RowFactory.create(h.id(), h.distance())).toArray(Row[]::new);
+        }
     }
 
-    static Row[] toRows(Hit[] hits) { // Spark's external type for an array column: a Java array or Scala Seq
-        return Arrays.stream(hits).map(h -> RowFactory.create(h.id(), h.distance())).toArray(Row[]::new);
-    }
+    private static final Comparator<Neighbor> ORDER = Comparator.comparingDouble(Neighbor::distance).thenComparingLong(Neighbor::id);
 }

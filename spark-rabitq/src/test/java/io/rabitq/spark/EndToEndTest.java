@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The issue's end-to-end bar on local[2]: a Delta table of 200,000 x 128 -> a bundle of >= 4 partitions ->
  * searchBatch of 1,000 queries: recall@10 >= 0.95 against exact distributed brute force, the source version in
- * the manifest, and the single-process index's top-k for >= 98% of queries (never a worse one; see below).
+ * the manifest, and exactly the single-process index's top-k (ids and distances) for every query.
  */
 class EndToEndTest {
     @TempDir
@@ -65,25 +65,16 @@ class EndToEndTest {
             qv.put(r.getLong(0), v);
         }
         long hits = 0;
-        int identical = 0;
         for (Row r : found) {
             long qid = r.getLong(0);
             Neighbor[] got = r.<Row>getList(1).stream().map(n -> new Neighbor(n.getLong(0), n.getFloat(1))).toArray(Neighbor[]::new);
             for (Neighbor n : got) {
                 hits += truth.get(qid).contains(n.id()) ? 1 : 0;
             }
-            Neighbor[] one = single.search(qv.get(qid), 10);
-            identical += java.util.Arrays.equals(got, one) ? 1 : 0;
-            for (int i = 0; i < 10; i++) {
-                assertTrue(got[i].distance() <= one[i].distance(), "query " + qid + " rank " + i + ": distributed "
-                        + got[i] + " is worse than single-process " + one[i]);
-            }
+            assertEquals(java.util.Arrays.asList(single.search(qv.get(qid), 10)), java.util.Arrays.asList(got),
+                    "query " + qid + ": distributed and single-process top-10 (ids and distances)");
         }
         double recall = hits / 10_000.0;
         assertTrue(recall >= 0.95, "recall@10 " + recall);
-        // Each task's heap sees a subset of what the single-process heap has seen at the same cluster, so its
-        // threshold is never tighter and it reranks a superset: results match except where the single process's
-        // error bound failed, and there the distributed answer is closer (checked rank by rank above).
-        assertTrue(identical >= 980, identical + " of 1000 queries identical to the single-process index");
     }
 }

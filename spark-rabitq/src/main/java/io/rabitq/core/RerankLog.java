@@ -1,0 +1,133 @@
+package io.rabitq.core;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * The reranked candidates of one query in one part of an IVF index, from which the answer of the whole index
+ * is reproduced exactly. The whole index visits candidates in scan order (probed clusters ascending, rows
+ * ascending) and reranks a candidate when its lower bound is below the k-th exact distance found so far. A
+ * part cannot know that running distance, so it reranks every candidate x except those for which k earlier
+ * candidates y have {@code max(lb(y), d(y)) < lb(x)}: whether or not the whole index reranks those y, its
+ * k-th distance at x is then below lb(x), so it skips x too. A part's log thus holds everything the whole index
+ * reranks from that part; {@link #merge merged} logs keep that property, and {@link #neighbors} replays the
+ * whole index's visit over them. Distances are in the user's metric.
+ */
+public final class RerankLog implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final RerankLog EMPTY = new RerankLog(new long[0], new float[0], new long[0], new float[0]);
+
+    /** Scan position: cluster id in the high 32 bits, row within the cluster in the low 32. */
+    private final long[] positions;
+    private final float[] lowerBounds;
+    private final long[] ids;
+    private final float[] distances;
+
+    private RerankLog(long[] positions, float[] lowerBounds, long[] ids, float[] distances) {
+        this.positions = positions;
+        this.lowerBounds = lowerBounds;
+        this.ids = ids;
+        this.distances = distances;
+    }
+
+    /** The log of a query with no candidates. */
+    public static RerankLog empty() {
+        return EMPTY;
+    }
+
+    /** The log of the union of two disjoint parts of an index (same query, same k). */
+    public static RerankLog merge(RerankLog a, RerankLog b, int k) {
+        if (a.size() == 0) {
+            return b;
+        }
+        if (b.size() == 0) {
+            return a;
+        }
+        Builder out = new Builder(k, a.size() + b.size());
+        int i = 0;
+        int j = 0;
+        while (i < a.size() || j < b.size()) {
+            RerankLog src = j >= b.size() || (i < a.size() && a.positions[i] < b.positions[j]) ? a : b;
+            int s = src == a ? i++ : j++;
+            if (src.lowerBounds[s] <= out.limit()) {
+                out.add(src.positions[s], src.lowerBounds[s], src.ids[s], src.distances[s]);
+            }
+        }
+        return out.build(1f);
+    }
+
+    /** Collects the log of one part in ascending scan position, deciding which candidates it must rerank. */
+    static final class Builder {
+        private final TopK gate;
+        private long[] positions = new long[16];
+        private float[] lowerBounds = new float[16];
+        private long[] ids = new long[16];
+        private float[] distances = new float[16];
+        private int n;
+
+        /** @param maxCandidates at most this many candidates will be added (bounds the gate's size) */
+        Builder(int k, int maxCandidates) {
+            gate = new TopK(Math.min(k, Math.max(1, maxCandidates)));
+        }
+
+        /** Candidates with a lower bound above this need no rerank: see the class comment. */
+        float limit() {
+            return gate.threshold();
+        }
+
+        /** A reranked candidate, after all candidates of smaller positions. */
+        void add(long position, float lowerBound, long id, float distance) {
+            gate.offer(Math.max(lowerBound, distance), id);
+            if (n == ids.length) {
+                positions = Arrays.copyOf(positions, 2 * n);
+                lowerBounds = Arrays.copyOf(lowerBounds, 2 * n);
+                ids = Arrays.copyOf(ids, 2 * n);
+                distances = Arrays.copyOf(distances, 2 * n);
+            }
+            positions[n] = position;
+            lowerBounds[n] = lowerBound;
+            ids[n] = id;
+            distances[n] = distance;
+            n++;
+        }
+
+        int size() {
+            return n;
+        }
+
+        /** The log, with bounds and distances multiplied by {@code scale} (exact for 1 and 0.5, order-preserving). */
+        RerankLog build(float scale) {
+            if (n == 0) {
+                return EMPTY;
+            }
+            float[] lb = Arrays.copyOf(lowerBounds, n);
+            float[] d = Arrays.copyOf(distances, n);
+            for (int i = 0; i < n; i++) {
+                lb[i] *= scale;
+                d[i] *= scale;
+            }
+            return new RerankLog(Arrays.copyOf(positions, n), lb, Arrays.copyOf(ids, n), d);
+        }
+    }
+
+    /** Number of logged candidates. */
+    public int size() {
+        return ids.length;
+    }
+
+    /** The whole index's answer: its rerank visit replayed over the log, the k nearest ascending by (distance, id). */
+    public Neighbor[] neighbors(int k) {
+        TopK top = new TopK(Math.min(k, ids.length));
+        for (int i = 0; i < ids.length; i++) {
+            if (lowerBounds[i] < top.threshold()) {
+                top.offer(distances[i], ids[i]);
+            }
+        }
+        return top.drainNeighbors();
+    }
+
+    @Override
+    public String toString() {
+        return "RerankLog{ids=" + Arrays.toString(ids) + ", distances=" + Arrays.toString(distances) + "}";
+    }
+}
