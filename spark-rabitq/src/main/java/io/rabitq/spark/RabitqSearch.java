@@ -43,8 +43,15 @@ public final class RabitqSearch {
             .add("neighbors", DataTypes.createArrayType(new StructType()
                     .add("id", DataTypes.LongType, false).add("distance", DataTypes.FloatType, false), false), false);
 
-    /** Up to this many partial hits (queries x partitions x k) are merged on the driver instead of in a shuffle. */
-    static final long DRIVER_MERGE_MAX_HITS = 2_000_000;
+    /** Spark conf: queries per broadcast chunk (each chunk is one scan job). */
+    public static final String QUERY_CHUNK_CONF = "spark.rabitq.search.queryChunkSize";
+    static final long DEFAULT_QUERY_CHUNK = 100_000;
+    /**
+     * Spark conf: chunks with up to this many partial hits (queries x partitions x k) are merged on the driver;
+     * larger ones in a shuffle.
+     */
+    public static final String DRIVER_MERGE_CONF = "spark.rabitq.search.driverMergeMaxHits";
+    static final long DEFAULT_DRIVER_MERGE_MAX_HITS = 2_000_000;
 
     private RabitqSearch() {
     }
@@ -92,7 +99,55 @@ public final class RabitqSearch {
             probes = ivf.probes(qvec, nprobe > 0 ? nprobe : ivf.nprobe());
         }
         SparkSession spark = queries.sparkSession();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
+        long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
+        List<Row> merged = new ArrayList<>();
+        Dataset<Row> shuffled = null;
+        try {
+            for (int from = 0; from < qids.length; from += chunk) {
+                int to = Math.min(qids.length, from + chunk);
+                JavaPairRDD<Long, Partial> local = partials(JavaSparkContext.fromSparkContext(spark.sparkContext()), bundleDir,
+                        generation, m, Arrays.copyOfRange(qids, from, to), Arrays.copyOfRange(qvec, from, to),
+                        probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
+                if ((long) (to - from) * m.partitions().size() * k <= driverMergeMax) {
+                    // small batches: merge on the driver, which saves a shuffle stage
+                    Map<Long, Partial> byQuery = new HashMap<>();
+                    for (Tuple2<Long, Partial> t : local.collect()) {
+                        byQuery.merge(t._1(), t._2(), (x, y) -> Partial.merge(x, y, k));
+                    }
+                    byQuery.forEach((q, partial) -> merged.add(RowFactory.create(q, (Object) partial.toRows(k))));
+                } else {
+                    Dataset<Row> part = spark.createDataFrame(local.reduceByKey((x, y) -> Partial.merge(x, y, k))
+                            .map(t -> RowFactory.create(t._1(), (Object) t._2().toRows(k))), RESULT_SCHEMA);
+                    shuffled = shuffled == null ? part : shuffled.unionAll(part);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw RabitqModel.unwrap(e);
+        }
+        Dataset<Row> onDriver = spark.createDataFrame(merged, RESULT_SCHEMA);
+        return shuffled == null ? onDriver : merged.isEmpty() ? shuffled : onDriver.unionAll(shuffled);
+    }
+
+    private static long positiveConf(SparkSession spark, String key, long defaultValue) {
+        String v = spark.conf().get(key, Long.toString(defaultValue));
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n >= 0) {
+                return Math.max(1, n);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidInputException(key + " must be a non-negative integer but was '" + v + "'");
+    }
+
+    /**
+     * One task per bundle partition, each answering every query of the chunk (broadcast with its probes) from the
+     * clusters it holds.
+     */
+    private static JavaPairRDD<Long, Partial> partials(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
+                                                       long[] qids, float[][] qvec, int[][] probes, int k) {
         Broadcast<float[][]> vectors = jsc.broadcast(qvec);
         Broadcast<long[]> ids = jsc.broadcast(qids);
         Broadcast<int[][]> probeLists = jsc.broadcast(probes);
@@ -102,24 +157,8 @@ public final class RabitqSearch {
             numbers.add(p);
         }
         String witness = m.witness();
-        JavaPairRDD<Long, Partial> local = jsc.parallelize(numbers, parts).flatMapToPair(p ->
+        return jsc.parallelize(numbers, parts).flatMapToPair(p ->
                 localTopK(bundleDir, generation, witness, p, vectors.value(), ids.value(), probeLists.value(), k).iterator());
-        try {
-            if ((long) qids.length * parts * k <= DRIVER_MERGE_MAX_HITS) {
-                // small batches: merge on the driver, which saves a shuffle stage
-                Map<Long, Partial> merged = new HashMap<>();
-                for (Tuple2<Long, Partial> t : local.collect()) {
-                    merged.merge(t._1(), t._2(), (x, y) -> Partial.merge(x, y, k));
-                }
-                List<Row> out = new ArrayList<>(merged.size());
-                merged.forEach((q, partial) -> out.add(RowFactory.create(q, (Object) partial.toRows(k))));
-                return spark.createDataFrame(out, RESULT_SCHEMA);
-            }
-            JavaRDD<Row> out = local.reduceByKey((x, y) -> Partial.merge(x, y, k)).map(t -> RowFactory.create(t._1(), (Object) t._2().toRows(k)));
-            return spark.createDataFrame(out, RESULT_SCHEMA);
-        } catch (RuntimeException e) {
-            throw RabitqModel.unwrap(e);
-        }
     }
 
     /** Centroids-only indexes that choose probes on the driver, by bundle witness (a few MB each at most). */

@@ -166,6 +166,18 @@ class SparkIndexTest {
         }
         double recall = hits / (10.0 * data.queryCount());
         assertTrue(recall >= 0.95, "distributed recall@10 " + recall);
+
+        // small broadcast chunks merged in a shuffle give the same rows
+        spark.conf().set(RabitqSearch.QUERY_CHUNK_CONF, "37");
+        spark.conf().set(RabitqSearch.DRIVER_MERGE_CONF, "0");
+        try {
+            Dataset<Row> chunked = RabitqSearch.searchBatch(queries, "qid", "q", dir.toString(), 10, 8);
+            assertEquals(new java.util.HashSet<>(result), new java.util.HashSet<>(chunked.collectAsList()));
+            assertTrue(chunked.rdd().toDebugString().contains("ShuffledRDD"), "merged in a shuffle");
+        } finally {
+            spark.conf().unset(RabitqSearch.QUERY_CHUNK_CONF);
+            spark.conf().unset(RabitqSearch.DRIVER_MERGE_CONF);
+        }
     }
 
     @Test
