@@ -28,9 +28,8 @@ public final class ExactSearch {
         if (k < 1) {
             throw new InvalidInputException("k must be >= 1 but was " + k);
         }
-        VectorColumns.check(base, idCol, vectorCol);
-        VectorColumns.check(queries, queryIdCol, queryVectorCol);
-        List<Row> rows = queries.select(queryIdCol, queryVectorCol).collectAsList();
+        Dataset<Row> baseRows = VectorColumns.select(base, idCol, vectorCol);
+        List<Row> rows = VectorColumns.select(queries, queryIdCol, queryVectorCol).collectAsList();
         if (rows.isEmpty()) {
             return base.sparkSession().createDataFrame(new ArrayList<Row>(), RabitqSearch.RESULT_SCHEMA);
         }
@@ -38,18 +37,18 @@ public final class ExactSearch {
         long[] qids = new long[rows.size()];
         float[][] qvec = new float[rows.size()][];
         for (int i = 0; i < rows.size(); i++) {
-            qids[i] = ((Number) rows.get(i).get(0)).longValue();
+            qids[i] = VectorColumns.id(rows.get(i));
             qvec[i] = VectorColumns.read(rows.get(i), 1, dim, qids[i]);
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(base.sparkSession().sparkContext());
         Broadcast<float[][]> vectors = jsc.broadcast(qvec);
         Broadcast<long[]> ids = jsc.broadcast(qids);
-        JavaRDD<Row> out = base.select(idCol, vectorCol).javaRDD()
+        JavaRDD<Row> out = baseRows.javaRDD()
                 .mapPartitionsToPair(it -> {
                     FlatIndex flat = new FlatIndex(dim, metric);
                     while (it.hasNext()) {
                         Row r = it.next();
-                        long id = ((Number) r.get(0)).longValue();
+                        long id = VectorColumns.id(r);
                         flat.add(id, VectorColumns.read(r, 1, dim, id));
                     }
                     List<Tuple2<Long, RabitqSearch.Partial>> res = new ArrayList<>();

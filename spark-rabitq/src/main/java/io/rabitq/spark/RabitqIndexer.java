@@ -79,16 +79,16 @@ public final class RabitqIndexer {
 
     /** Trains centroids on a sample of {@code df}. */
     public RabitqModel fit(Dataset<Row> df) {
-        VectorColumns.check(df, idCol, inputCol);
-        long n = df.count();
+        Dataset<Row> rowsIn = VectorColumns.select(df, idCol, inputCol);
+        long n = rowsIn.count();
         if (n == 0) {
             throw new InvalidInputException("the input DataFrame is empty; nothing to index");
         }
         int k = nlist > 0 ? nlist : IvfRabitqIndex.defaultNlist(n);
         double fraction = Math.min(1.0, 1.1 * sampleSize / n);
-        List<Row> sample = df.select(idCol, inputCol).sample(false, fraction, seed).limit(sampleSize).collectAsList();
+        List<Row> sample = rowsIn.sample(false, fraction, seed).limit(sampleSize).collectAsList();
         if (sample.isEmpty()) {
-            sample = df.select(idCol, inputCol).limit(sampleSize).collectAsList();
+            sample = rowsIn.limit(sampleSize).collectAsList();
         }
         int dim = sample.get(0).isNullAt(1) ? -1 : sample.get(0).getList(1).size();
         if (dim < 1) {

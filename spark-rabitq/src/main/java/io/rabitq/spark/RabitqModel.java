@@ -25,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF2;
@@ -32,9 +35,10 @@ import org.apache.spark.sql.types.DataTypes;
 
 /**
  * A trained quantizer: IVF centroids plus the rotation (kind, seed, dimension). {@link #index} quantizes a
- * DataFrame into a bundle with one partition file per Spark task. Serializable, so tasks get it by broadcast.
+ * DataFrame into a bundle with one partition file per Spark task. Serializable, so tasks get it by broadcast;
+ * persisted like Spark ML models: {@code model.write().overwrite().save(path)}, {@code RabitqModel.load(path)}.
  */
-public final class RabitqModel implements Serializable {
+public final class RabitqModel implements Serializable, MLWritable {
     private static final long serialVersionUID = 1L;
     /** Local property that makes the first attempt of every index task fail half-way (tests of the commit protocol). */
     static final String FAIL_FIRST_ATTEMPT = "rabitq.test.failFirstAttempt";
@@ -65,6 +69,42 @@ public final class RabitqModel implements Serializable {
 
     public int dim() {
         return dim;
+    }
+
+    public String idCol() {
+        return idCol;
+    }
+
+    public String inputCol() {
+        return inputCol;
+    }
+
+    public RotationKind rotation() {
+        return rotation;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** Padded code length in bits (the rotation's output dimension). */
+    public int codeBits() {
+        return codeBits;
+    }
+
+    @Override
+    public MLWriter write() {
+        return new RabitqModelIO.Writer(this);
+    }
+
+    /** Reader in the Spark ML style: {@code RabitqModel.read().load(path)}. */
+    public static MLReader<RabitqModel> read() {
+        return new RabitqModelIO.Reader();
+    }
+
+    /** Loads a model saved with {@code write().save(path)} (uses the active SparkSession). */
+    public static RabitqModel load(String path) {
+        return read().load(path);
     }
 
     public int nlist() {
@@ -104,7 +144,7 @@ public final class RabitqModel implements Serializable {
      * publishes nothing; retried or speculative tasks write identical files, so rows are never lost or doubled.
      */
     public Manifest index(Dataset<Row> df, String bundleDir, int partitions, IndexBundles.Source source) {
-        VectorColumns.check(df, idCol, inputCol);
+        Dataset<Row> rows = VectorColumns.select(df, idCol, inputCol);
         if (partitions < 1) {
             throw new InvalidInputException("partitions must be >= 1 but was " + partitions);
         }
@@ -116,7 +156,7 @@ public final class RabitqModel implements Serializable {
             RabitqModel m = model.value();
             return m.assign(m.prepare(VectorColumns.toFloats(vector, m.dim, id), id));
         };
-        Dataset<Row> assigned = df.select(col(idCol).cast("long").as("id"), col(inputCol).as("vector"))
+        Dataset<Row> assigned = rows
                 .withColumn("cluster", udf(assignUdf, DataTypes.IntegerType).apply(col("id"), col("vector")));
         try (GenerationWriter g = GenerationWriter.begin(Path.of(bundleDir), spec)) {
             assigned = assigned.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK()); // may evaluate eagerly
@@ -127,7 +167,7 @@ public final class RabitqModel implements Serializable {
             }
             ClusterRangePartitioner partitioner = ClusterRangePartitioner.balanced(counts, partitions);
             List<TaskOutput> outputs = assigned.javaRDD()
-                    .mapToPair(r -> new scala.Tuple2<>(new ClusterKey(r.getInt(2), r.getLong(0)), r))
+                    .mapToPair(r -> new scala.Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
                     .repartitionAndSortWithinPartitions(partitioner)
                     .mapPartitions(new WritePartition(model, g.workDirectory().toString(), spec))
                     .collect();
@@ -190,7 +230,7 @@ public final class RabitqModel implements Serializable {
                         flush(m, w, cluster, ids, vectors, words);
                     }
                     cluster = c;
-                    long id = r.getLong(0);
+                    long id = VectorColumns.id(r);
                     ids.add(id);
                     vectors.add(m.prepare(VectorColumns.read(r, 1, m.dim, id), id));
                     if (failHalfWay && ++seen == 100) {

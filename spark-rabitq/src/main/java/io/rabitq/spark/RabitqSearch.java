@@ -68,7 +68,7 @@ public final class RabitqSearch {
         if (nprobe < 0) {
             throw new InvalidInputException("nprobe must be >= 1 (or 0 for the default) but was " + nprobe);
         }
-        VectorColumns.check(queries, idCol, vectorCol);
+        Dataset<Row> queryRows = VectorColumns.select(queries, idCol, vectorCol);
         Manifest m;
         String generation;
         QuantizedIndex router; // all centroids, no rows: chooses the probes once for the whole index
@@ -82,12 +82,12 @@ public final class RabitqSearch {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
-        List<Row> rows = queries.select(idCol, vectorCol).collectAsList();
+        List<Row> rows = queryRows.collectAsList();
         long[] qids = new long[rows.size()];
         float[][] qvec = new float[rows.size()][];
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            qids[i] = ((Number) r.get(0)).longValue();
+            qids[i] = VectorColumns.id(r);
             if (!r.isNullAt(1) && r.getList(1).size() != m.dim()) {
                 throw new InvalidInputException("query " + qids[i] + " has dimension " + r.getList(1).size() + " but the bundle "
                         + bundleDir + " has dimension " + m.dim() + "; search with vectors of the indexed dimension");

@@ -1,6 +1,11 @@
 package io.rabitq.spark;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.util.Arrays;
+import org.apache.spark.ml.functions;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
@@ -13,7 +18,21 @@ final class VectorColumns {
     private VectorColumns() {
     }
 
-    /** Fails unless {@code idCol} is an integral column and {@code vectorCol} an array of float or double. */
+    /**
+     * Checks the columns and returns {@code (id bigint, vector array)}, ML {@code Vector}s converted to
+     * {@code array<float>}.
+     */
+    static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol) {
+        check(df, idCol, vectorCol);
+        Column vector = df.schema().apply(vectorCol).dataType().equals(SQLDataTypes.VectorType())
+                ? functions.vector_to_array(col(vectorCol), "float32") : col(vectorCol);
+        return df.select(col(idCol).cast("long").as("id"), vector.as("vector"));
+    }
+
+    /**
+     * Fails unless {@code idCol} is an integral column and {@code vectorCol} an array of float or double or an ML
+     * {@code Vector}.
+     */
     static void check(Dataset<Row> df, String idCol, String vectorCol) {
         StructField id = field(df, idCol, "id");
         DataType t = id.dataType();
@@ -22,11 +41,14 @@ final class VectorColumns {
                     + "; ids must be bigint or int (cast or hash string keys to bigint first)");
         }
         StructField vec = field(df, vectorCol, "vector");
+        if (vec.dataType().equals(SQLDataTypes.VectorType())) {
+            return;
+        }
         if (!(vec.dataType() instanceof ArrayType)
                 || !(((ArrayType) vec.dataType()).elementType().equals(DataTypes.FloatType)
                 || ((ArrayType) vec.dataType()).elementType().equals(DataTypes.DoubleType))) {
             throw new InvalidInputException("vector column '" + vectorCol + "' has type " + vec.dataType().simpleString()
-                    + "; it must be array<float> or array<double>");
+                    + "; it must be array<float>, array<double> or an ML Vector");
         }
     }
 
@@ -37,6 +59,14 @@ final class VectorColumns {
         return Arrays.stream(df.schema().fields()).filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->
                 new InvalidInputException(role + " column '" + name + "' does not exist; available columns: "
                         + String.join(", ", df.schema().fieldNames())));
+    }
+
+    /** The id in column 0 of a row of {@link #select}. */
+    static long id(Row row) {
+        if (row.isNullAt(0)) {
+            throw new InvalidInputException("a row has a null id; every row needs a bigint id");
+        }
+        return row.getLong(0);
     }
 
     /** The vector in column {@code i} of {@code row} as floats, rejecting nulls, NaN/Inf and wrong dimensions. */

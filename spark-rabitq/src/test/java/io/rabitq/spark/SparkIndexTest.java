@@ -235,4 +235,27 @@ class SparkIndexTest {
                 () -> RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("q"), dir.resolve("none").toString(), 7));
         assertTrue(missing.getMessage().contains("none"), missing.getMessage());
     }
+
+    @Test
+    void modelSavesAndLoadsLikeSparkMlAndMlVectorColumnsIndexLikeArrays() throws Exception {
+        RabitqModel model = indexer().fit(df);
+        String path = dir.resolve("model").toString();
+        model.write().save(path);
+        assertThrows(java.io.IOException.class, () -> model.write().save(path), "no silent overwrite");
+        model.write().overwrite().save(path);
+        RabitqModel loaded = RabitqModel.load(path);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(model.centroids(), loaded.centroids());
+        assertEquals(model.idCol(), loaded.idCol());
+        assertEquals(model.seed(), loaded.seed());
+        Manifest original = model.index(df, dir.resolve("a").toString(), 2, SOURCE);
+
+        // the same rows as ML Vectors (doubles) index to the same bytes
+        Dataset<Row> mlVectors = df.select(org.apache.spark.sql.functions.col("id"),
+                org.apache.spark.ml.functions.array_to_vector(org.apache.spark.sql.functions.col("embedding")).as("embedding"));
+        assertEquals(org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), mlVectors.schema().apply("embedding").dataType());
+        assertEquals(original.witness(), loaded.index(mlVectors, dir.resolve("b").toString(), 2, SOURCE).witness());
+
+        InvalidInputException notAModel = assertThrows(InvalidInputException.class, () -> RabitqModel.load(dir.resolve("a").toString()));
+        assertTrue(notAModel.getMessage().contains("RabitqModel"), notAModel.getMessage());
+    }
 }
