@@ -37,6 +37,15 @@ final class Args {
         return values.getOrDefault(name, def);
     }
 
+    /** An option without a default. */
+    String required(String name) {
+        String v = string(name, null);
+        if (v == null || v.isEmpty()) {
+            throw new UsageException("--" + name + " is required");
+        }
+        return v;
+    }
+
     int integer(String name, int def) {
         String v = string(name, null);
         if (v == null) {

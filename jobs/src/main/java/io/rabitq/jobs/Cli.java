@@ -8,15 +8,24 @@ public final class Cli {
             "usage: spark-rabitq <command> [options]",
             "",
             "commands:",
-            "  quickstart  synthetic Delta table -> train -> index into a bundle -> searchBatch -> exact recall (embedded Spark)",
-            "          --n 200000 --dim 128 --queries 1000 --k 10 --master local[*] --dir .rabitq/quickstart",
+            "  quickstart  synthetic Delta table -> train -> index into a bundle -> searchBatch -> exact recall",
+            "          --n 200000 --dim 128 --queries 1000 --k 10 --dir .rabitq/quickstart",
+            "  train       sample a vector table (Delta or Parquet), fit IVF centroids, save the model",
+            "          --input TABLE --model DIR [--version V --id-col id --vector-col vector --nlist --metric --sample-size]",
+            "  index       quantize a table into a bundle with a saved model",
+            "          --input TABLE --model DIR --bundle DIR [--partitions P --version V]",
+            "  search      search a query table against a bundle, results written to a Delta table",
+            "          --queries TABLE --bundle DIR --output PATH [--k 10 --nprobe 0 --id-col query_id --vector-col query]",
+            "  evaluate    recall@k of a query sample against exact distributed brute force",
+            "          --input TABLE --queries TABLE --bundle DIR [--k 10 --sample 1000]",
             "  bench   single-process recall/QPS of every index variant (synthetic data or .fvecs/.ivecs)",
             "          --n 100000 --dim 128 --queries 1000 --k 10 --seed 42 --threads 1",
             "          --base F.fvecs --query-file Q.fvecs --gt G.ivecs  --nprobe 8,16,32  --variants all",
             "  bundle-bench  publish an index as a bundle, time verification, mapping and loading",
             "          --n 1000000 --dim 128 --nlist 1024 --partitions 8",
             "",
-            "Run 'spark-rabitq <command> --help' for details.");
+            "Spark options (bin/spark-rabitq passes them to spark-submit): --master local[*] (default) | spark://host:port,",
+            "  --conf key=value (repeatable). Run 'spark-rabitq <command> --help' for details.");
 
     private Cli() {
     }
@@ -42,6 +51,14 @@ public final class Cli {
                     return new QuickstartCommand().run(new Args(argv, 1));
                 case "bundle-bench":
                     return new BundleBenchCommand().run(new Args(argv, 1));
+                case "train":
+                    return PipelineCommands.train(new Args(argv, 1));
+                case "index":
+                    return PipelineCommands.index(new Args(argv, 1));
+                case "search":
+                    return PipelineCommands.search(new Args(argv, 1));
+                case "evaluate":
+                    return PipelineCommands.evaluate(new Args(argv, 1));
                 default:
                     System.err.println("unknown command '" + argv[0] + "'\n\n" + USAGE);
                     return 2;

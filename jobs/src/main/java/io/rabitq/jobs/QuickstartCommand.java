@@ -34,23 +34,16 @@ final class QuickstartCommand {
         int nq = args.integer("queries", 1000);
         int k = args.integer("k", 10);
         long seed = args.longValue("seed", 42);
-        String master = args.string("master", "local[*]");
         String dirArg = args.string("dir", ".rabitq/quickstart");
         int partitions = args.integer("partitions", 0);
         if (args.flag("help")) {
-            System.out.println("quickstart [--n 200000] [--dim 128] [--queries 1000] [--k 10] [--master local[*]] [--dir .rabitq/quickstart] [--partitions P]");
+            System.out.println("quickstart [--n 200000] [--dim 128] [--queries 1000] [--k 10] [--dir .rabitq/quickstart] [--partitions P]");
             return 0;
         }
         args.checkAllUsed();
         Path dir = Path.of(dirArg).toAbsolutePath();
         Files.createDirectories(dir);
-        SparkSession spark = SparkSession.builder().master(master).appName("spark-rabitq quickstart")
-                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension,io.rabitq.spark.RabitqExtensions")
-                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-                .config("spark.databricks.delta.snapshotPartitions", "2")
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.ui.enabled", "false").getOrCreate();
-        spark.sparkContext().setLogLevel("WARN");
+        SparkSession spark = Sessions.get("spark-rabitq quickstart");
         try {
             int parallelism = spark.sparkContext().defaultParallelism();
             int p = partitions > 0 ? partitions : Math.max(4, 2 * parallelism);
@@ -60,18 +53,18 @@ final class QuickstartCommand {
             long t0 = System.nanoTime();
             SyntheticVectors.generate(spark, 0, n, dim, seed, p).write().format("delta").mode("overwrite").save(table);
             long version = io.delta.tables.DeltaTable.forPath(spark, table).history(1).first().getLong(0);
-            phase("generated Delta table %s: %d x %d (version %d)", t0, table, n, dim, version);
+            Phases.line("generated Delta table %s: %d x %d (version %d)", t0, table, n, dim, version);
 
             Dataset<Row> vectors = spark.read().format("delta").option("versionAsOf", version).load(table);
             t0 = System.nanoTime();
             RabitqModel model = new RabitqIndexer().setIdCol("id").setInputCol("vector").setSeed(seed).fit(vectors);
-            phase("trained %d IVF centroids on a sample", t0, model.nlist());
+            Phases.line("trained %d IVF centroids on a sample", t0, model.nlist());
 
             t0 = System.nanoTime();
             Manifest m = model.index(vectors, bundle, p, new IndexBundles.Source("delta:" + table, Long.toString(version), Map.of()));
-            double indexSeconds = seconds(t0);
+            double indexSeconds = Phases.seconds(t0);
             long bundleBytes = m.partitions().stream().mapToLong(Manifest.PartitionEntry::bytes).sum() + m.centroids().bytes();
-            phase("indexed into bundle %s: %d partitions, %.1f MB", t0, bundle, m.partitions().size(), bundleBytes / 1e6);
+            Phases.line("indexed into bundle %s: %d partitions, %.1f MB", t0, bundle, m.partitions().size(), bundleBytes / 1e6);
             io.rabitq.bundle.Bundles.retain(Path.of(bundle), 2); // repeated quickstarts keep two generations, not all
 
             Dataset<Row> queries = SyntheticVectors.generate(spark, n, n + nq, dim, seed, 2).toDF("query_id", "query").cache();
@@ -81,7 +74,7 @@ final class QuickstartCommand {
             List<Row>[] found = new List[1];
             double searchSeconds = medianSeconds(5, () -> found[0] = RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, nprobe)
                     .collectAsList());
-            phase("searchBatch of %d queries, k=%d, nprobe=%d: %.0f queries/s (median of 5 runs after a warm-up)", t0, nq, k, nprobe,
+            Phases.line("searchBatch of %d queries, k=%d, nprobe=%d: %.0f queries/s (median of 5 runs after a warm-up)", t0, nq, k, nprobe,
                     nq / searchSeconds);
 
             vectors.cache().count();
@@ -89,9 +82,9 @@ final class QuickstartCommand {
             List<Row>[] exact = new List[1];
             double exactSeconds = medianSeconds(3, () -> exact[0] = ExactSearch.searchBatch(vectors, "id", "vector", queries, "query_id",
                     "query", Metric.L2, k).collectAsList());
-            phase("exact distributed brute force: %.0f queries/s (median of 3 runs after a warm-up)", t0, nq / exactSeconds);
+            Phases.line("exact distributed brute force: %.0f queries/s (median of 3 runs after a warm-up)", t0, nq / exactSeconds);
 
-            double recall = recall(found[0], exact[0], k);
+            double recall = Phases.recall(found[0], exact[0], k);
             System.err.printf("recall@%d = %.4f; searchBatch is %.1fx faster than exact brute force%n", k, recall,
                     exactSeconds / searchSeconds);
             System.out.printf("{\"n\":%d,\"dim\":%d,\"k\":%d,\"nprobe\":%d,\"recall_at_10\":%.4f,\"search_qps\":%.1f,\"exact_qps\":%.1f,"
@@ -103,27 +96,6 @@ final class QuickstartCommand {
         }
     }
 
-    static double recall(List<Row> found, List<Row> exact, int k) {
-        Map<Long, Set<Long>> truth = new HashMap<>();
-        for (Row r : exact) {
-            Set<Long> ids = new HashSet<>();
-            List<Row> nn = r.getList(1);
-            for (int i = 0; i < Math.min(k, nn.size()); i++) {
-                ids.add(nn.get(i).getLong(0));
-            }
-            truth.put(r.getLong(0), ids);
-        }
-        long hits = 0;
-        for (Row r : found) {
-            Set<Long> want = truth.getOrDefault(r.getLong(0), Set.of());
-            List<Row> nn = r.getList(1);
-            for (int i = 0; i < Math.min(k, nn.size()); i++) {
-                hits += want.contains(nn.get(i).getLong(0)) ? 1 : 0;
-            }
-        }
-        return (double) hits / ((long) truth.size() * k);
-    }
-
     /** Runs {@code action} once untimed (JIT, executor caches), then {@code runs} times; the median wall time. */
     private static double medianSeconds(int runs, Runnable action) {
         action.run();
@@ -131,24 +103,9 @@ final class QuickstartCommand {
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
             action.run();
-            t[i] = seconds(t0);
+            t[i] = Phases.seconds(t0);
         }
         java.util.Arrays.sort(t);
         return t[runs / 2];
-    }
-
-    private static double seconds(long t0) {
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static void phase(String format, long t0, Object... values) {
-        System.err.printf("[%6.1f s] " + format + "%n", prepend(seconds(t0), values));
-    }
-
-    private static Object[] prepend(double s, Object[] values) {
-        Object[] out = new Object[values.length + 1];
-        out[0] = s;
-        System.arraycopy(values, 0, out, 1, values.length);
-        return out;
     }
 }

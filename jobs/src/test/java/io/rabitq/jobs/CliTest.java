@@ -89,7 +89,7 @@ class CliTest {
 
     @Test
     void quickstartRunsThePipelineOnADeltaTable() {
-        Object[] r = run("quickstart", "--n", "6000", "--dim", "32", "--queries", "60", "--master", "local[2]",
+        Object[] r = run("quickstart", "--n", "6000", "--dim", "32", "--queries", "60", 
                 "--dir", dir.resolve("qs").toString());
         assertEquals(0, r[0], (String) r[2]);
         String[] lines = ((String) r[1]).trim().split("\n");
@@ -102,5 +102,33 @@ class CliTest {
         assertTrue(java.nio.file.Files.isDirectory(dir.resolve("qs/vectors/_delta_log")), "the vectors are a Delta table");
         assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("qs/bundle/CURRENT")), "the bundle was published");
         assertTrue(((String) r[2]).contains("searchBatch of 60 queries"), (String) r[2]);
+
+        // the separate jobs on the quickstart's Delta table: train -> index -> search (self-search into Delta)
+        String table = dir.resolve("qs/vectors").toString();
+        String model = dir.resolve("model").toString();
+        String bundle = dir.resolve("bundle2").toString();
+        String results = dir.resolve("results").toString();
+        Object[] train = run("train", "--input", table, "--version", "0", "--model", model, "--nlist", "20");
+        assertEquals(0, train[0], (String) train[2]);
+        assertTrue(((String) train[1]).contains("\"nlist\":20"), (String) train[1]);
+        assertEquals(1, run("train", "--input", table, "--model", model)[0], "an existing model is not overwritten silently");
+        Object[] index = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "3");
+        assertEquals(0, index[0], (String) index[2]);
+        assertTrue(((String) index[1]).contains("\"rows\":6000,\"partitions\":3"), (String) index[1]);
+        Object[] search = run("search", "--queries", table, "--id-col", "id", "--vector-col", "vector", "--bundle", bundle,
+                "--output", results, "--k", "3");
+        assertEquals(0, search[0], (String) search[2]);
+        assertTrue(((String) search[1]).contains("\"rows\":6000"), (String) search[1]);
+        org.apache.spark.sql.SparkSession spark = Sessions.get("CliTest");
+        try {
+            long selfFirst = spark.read().format("delta").load(results)
+                    .where("neighbors[0].id = query_id and neighbors[0].distance = 0 and size(neighbors) = 3").count();
+            assertEquals(6000, selfFirst, "every vector finds itself first, at distance 0");
+        } finally {
+            spark.stop();
+        }
+        Object[] missing = run("index", "--input", dir.resolve("nope").toString(), "--model", model, "--bundle", bundle);
+        assertEquals(1, missing[0]);
+        assertTrue(((String) missing[2]).contains("does not exist"), (String) missing[2]);
     }
 }

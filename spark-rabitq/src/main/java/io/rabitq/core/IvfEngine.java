@@ -345,7 +345,7 @@ final class IvfEngine {
             this.rotated = rotated;
             this.mode = mode;
             this.heap = new TopK(mode == Mode.BOUND_RERANK_LOG ? 1 : Math.min(candidates, size));
-            this.log = mode == Mode.BOUND_RERANK_LOG ? new RerankLog.Builder(k, size) : null;
+            this.log = mode == Mode.BOUND_RERANK_LOG ? new RerankLog.Builder(k, size, 64) : null;
         }
 
         @Override

@@ -101,7 +101,7 @@ public final class IvfRabitqIndex extends QuantizedIndex {
         }
     }
 
-    /** The {@code nprobe} clusters nearest to each query, ascending by cluster id. */
+    /** The {@code nprobe} clusters nearest to each query, ascending by cluster id (queries in parallel). */
     public int[][] probes(float[][] queries, int nprobe) {
         if (nprobe < 1) {
             throw new InvalidParameterException("nprobe must be >= 1 but was " + nprobe);
@@ -109,9 +109,8 @@ public final class IvfRabitqIndex extends QuantizedIndex {
         IvfEngine e = engine();
         float[][] prepared = prepare(queries);
         int[][] out = new int[prepared.length][];
-        for (int j = 0; j < prepared.length; j++) {
-            out[j] = e.nearestClusters(prepared[j], Math.min(nprobe, e.nlist));
-        }
+        java.util.stream.IntStream.range(0, prepared.length).parallel()
+                .forEach(j -> out[j] = e.nearestClusters(prepared[j], Math.min(nprobe, e.nlist)));
         return out;
     }
 

@@ -43,7 +43,7 @@ public final class RerankLog implements Serializable {
         if (b.size() == 0) {
             return a;
         }
-        Builder out = new Builder(k, a.size() + b.size());
+        Builder out = new Builder(k, a.size() + b.size(), a.size() + b.size());
         int i = 0;
         int j = 0;
         while (i < a.size() || j < b.size()) {
@@ -59,15 +59,23 @@ public final class RerankLog implements Serializable {
     /** Collects the log of one part in ascending scan position, deciding which candidates it must rerank. */
     static final class Builder {
         private final TopK gate;
-        private long[] positions = new long[16];
-        private float[] lowerBounds = new float[16];
-        private long[] ids = new long[16];
-        private float[] distances = new float[16];
+        private long[] positions;
+        private float[] lowerBounds;
+        private long[] ids;
+        private float[] distances;
         private int n;
 
-        /** @param maxCandidates at most this many candidates will be added (bounds the gate's size) */
-        Builder(int k, int maxCandidates) {
+        /**
+         * @param maxCandidates at most this many candidates will be added (bounds the gate's size)
+         * @param capacity      initial room for candidates
+         */
+        Builder(int k, int maxCandidates, int capacity) {
             gate = new TopK(Math.min(k, Math.max(1, maxCandidates)));
+            int c = Math.max(1, Math.min(capacity, maxCandidates));
+            positions = new long[c];
+            lowerBounds = new float[c];
+            ids = new long[c];
+            distances = new float[c];
         }
 
         /** Candidates with a lower bound above this need no rerank: see the class comment. */

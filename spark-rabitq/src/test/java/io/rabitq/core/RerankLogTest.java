@@ -95,7 +95,7 @@ class RerankLogTest {
             }
             List<RerankLog> logs = new ArrayList<>();
             for (int p = 0; p < parts; p++) {
-                RerankLog.Builder b = new RerankLog.Builder(k, n);
+                RerankLog.Builder b = new RerankLog.Builder(k, n, 4);
                 for (int i = 0; i < n; i++) {
                     if (i % parts == p && lb[i] <= b.limit()) {
                         b.add(i, lb[i], 1000 + i, d[i]);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# spark-submit of the shaded application jar alone, with Spark's jars from the local Maven repository on the
+# class path (what a Spark distribution's bin/spark-submit runs), in local mode: quickstart, then evaluate of its
+# bundle. Called by `mvn verify` (jobs module, integration-test phase) with the target dir and the JVM flags.
+set -euo pipefail
+target="$1"
+flags="$2"
+jar="$target/spark-rabitq-app.jar"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "spark-submit test: $*" >&2; [ -f "$work/err.log" ] && tail -40 "$work/err.log" >&2; exit 1; }
+
+entries="$(jar tf "$jar")"
+grep -qx 'io/rabitq/jobs/Cli.class' <<<"$entries" || fail "the app jar lacks our classes"
+grep -qx 'org/apache/spark/sql/delta/DeltaLog.class' <<<"$entries" || fail "the app jar lacks Delta"
+grep -qx 'org/apache/spark/SparkContext.class' <<<"$entries" && fail "the app jar bundles Spark itself"
+
+submit() {
+  # shellcheck disable=SC2086
+  SPARK_LOCAL_IP=127.0.0.1 java $flags -cp "$(cat "$target/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit \
+    --master 'local[2]' --conf spark.ui.enabled=false "$jar" "$@" > "$work/out.log" 2> "$work/err.log" || fail "spark-submit $1 failed"
+  tail -1 "$work/out.log"
+}
+number() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+json="$(submit quickstart --n 4000 --dim 16 --queries 40 --dir "$work/qs")"
+awk -v r="$(number recall_at_10 "$json")" 'BEGIN { exit !(r >= 0.9) }' || fail "quickstart recall too low: $json"
+json="$(submit evaluate --input "$work/qs/vectors" --queries "$work/qs/vectors" --query-id-col id --query-vector-col vector \
+  --bundle "$work/qs/bundle" --k 5 --sample 30)"
+[ "$(number queries "$json")" = 30 ] || fail "evaluate did not search 30 queries: $json"
+awk -v r="$(number recall "$json")" 'BEGIN { exit !(r >= 0.95) }' || fail "self-search recall too low: $json"
+echo "spark-submit test: OK (quickstart and evaluate through SparkSubmit with the app jar alone)"
