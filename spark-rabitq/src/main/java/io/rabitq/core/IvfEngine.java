@@ -330,7 +330,7 @@ final class IvfEngine {
         final float[] query;
         final float[] rotated;
         final Mode mode;
-        /** The best estimates or exact distances (not used by BOUND_RERANK_LOG). */
+        /** The best estimates or exact distances; null in BOUND_RERANK_LOG, which keeps a log instead. */
         final TopK heap;
         ClusterCodes cluster;
         int clusterId;
@@ -344,8 +344,9 @@ final class IvfEngine {
             this.query = query;
             this.rotated = rotated;
             this.mode = mode;
-            this.heap = new TopK(mode == Mode.BOUND_RERANK_LOG ? 1 : Math.min(candidates, size));
-            this.log = mode == Mode.BOUND_RERANK_LOG ? new RerankLog.Builder(k, size, 64) : null;
+            boolean logging = mode == Mode.BOUND_RERANK_LOG;
+            this.heap = logging ? null : new TopK(Math.min(candidates, size));
+            this.log = logging ? new RerankLog.Builder(k, size, 64) : null;
         }
 
         @Override

@@ -101,12 +101,13 @@ public final class RabitqSearch {
         SparkSession spark = queries.sparkSession();
         int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
         long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<Row> merged = new ArrayList<>();
         Dataset<Row> shuffled = null;
         try {
             for (int from = 0; from < qids.length; from += chunk) {
                 int to = Math.min(qids.length, from + chunk);
-                JavaPairRDD<Long, Partial> local = partials(JavaSparkContext.fromSparkContext(spark.sparkContext()), bundleDir,
+                JavaPairRDD<Long, Partial> local = partials(jsc, bundleDir,
                         generation, m, Arrays.copyOfRange(qids, from, to), Arrays.copyOfRange(qvec, from, to),
                         probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
                 if ((long) (to - from) * m.partitions().size() * k <= driverMergeMax) {

@@ -33,7 +33,7 @@ final class VectorColumns {
      * Fails unless {@code idCol} is an integral column and {@code vectorCol} an array of float or double or an ML
      * {@code Vector}.
      */
-    static void check(Dataset<Row> df, String idCol, String vectorCol) {
+    private static void check(Dataset<Row> df, String idCol, String vectorCol) {
         StructField id = field(df, idCol, "id");
         DataType t = id.dataType();
         if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType))) {
