@@ -50,7 +50,7 @@ final class PipelineCommands {
     }
 
     static int index(Args a) {
-        if (usage(a, "index --input TABLE [--version V] --model DIR --bundle DIR [--partitions 0=2 x cores]")) {
+        if (usage(a, "index --input TABLE [--version V] --model DIR --bundle DIR [--partitions 0=one per core]")) {
             return 0;
         }
         String input = a.required("input");
@@ -64,7 +64,7 @@ final class PipelineCommands {
             long t0 = System.nanoTime();
             RabitqModel m = RabitqModel.load(model);
             Sessions.Table t = Sessions.read(spark, input, version);
-            int p = partitions > 0 ? partitions : Math.max(1, 2 * spark.sparkContext().defaultParallelism());
+            int p = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism(); // one search wave
             Manifest man = m.index(t.rows(), bundle, p, new IndexBundles.Source(t.source(), t.version(), Map.of()));
             Phases.line("indexed %d rows of %s into %s: %d partitions, generation witness %s", t0, man.rows(), t.source(), bundle,
                     man.partitions().size(), man.witness().substring(0, 12));

@@ -37,7 +37,7 @@ final class QuickstartCommand {
         String dirArg = args.string("dir", ".rabitq/quickstart");
         int partitions = args.integer("partitions", 0);
         if (args.flag("help")) {
-            System.out.println("quickstart [--n 200000] [--dim 128] [--queries 1000] [--k 10] [--dir .rabitq/quickstart] [--partitions P]");
+            System.out.println("quickstart [--n 200000] [--dim 128] [--queries 1000] [--k 10] [--dir .rabitq/quickstart] [--partitions P (default: one per core)]");
             return 0;
         }
         args.checkAllUsed();
@@ -45,8 +45,8 @@ final class QuickstartCommand {
         Files.createDirectories(dir);
         SparkSession spark = Sessions.get("spark-rabitq quickstart");
         try {
-            int parallelism = spark.sparkContext().defaultParallelism();
-            int p = partitions > 0 ? partitions : Math.max(4, 2 * parallelism);
+            // one bundle partition per core: searchBatch answers a batch in a single wave of tasks
+            int p = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
             String table = dir.resolve("vectors").toString();
             String bundle = dir.resolve("bundle").toString();
 

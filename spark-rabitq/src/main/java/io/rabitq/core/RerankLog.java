@@ -134,6 +134,61 @@ public final class RerankLog implements Serializable {
         return top.drainNeighbors();
     }
 
+    /**
+     * The whole index's answer from the logs of its disjoint parts: {@link #neighbors} replayed over their union in
+     * scan order. Equal to merging them and asking the merged log, without building it: a candidate the merge would
+     * drop has a lower bound the replay's gate rejects anyway.
+     */
+    public static Neighbor[] neighbors(RerankLog[] parts, int k) {
+        int total = 0;
+        for (RerankLog p : parts) {
+            total += p.size();
+        }
+        TopK top = new TopK(Math.max(1, Math.min(k, total)));
+        int[] cursor = new int[parts.length];
+        int[] heap = new int[parts.length]; // parts with entries left, min-heap by their next position
+        int live = 0;
+        for (int p = 0; p < parts.length; p++) {
+            if (parts[p].size() > 0) {
+                heap[live++] = p;
+            }
+        }
+        for (int i = live / 2 - 1; i >= 0; i--) {
+            siftDown(heap, live, i, parts, cursor);
+        }
+        while (live > 0) {
+            int p = heap[0];
+            RerankLog log = parts[p];
+            int i = cursor[p]++;
+            if (log.lowerBounds[i] < top.threshold()) {
+                top.offer(log.distances[i], log.ids[i]);
+            }
+            if (cursor[p] == log.size()) {
+                heap[0] = heap[--live];
+            }
+            siftDown(heap, live, 0, parts, cursor);
+        }
+        return top.drainNeighbors();
+    }
+
+    private static void siftDown(int[] heap, int live, int i, RerankLog[] parts, int[] cursor) {
+        while (true) {
+            int smallest = i;
+            for (int c = 2 * i + 1; c <= 2 * i + 2 && c < live; c++) {
+                if (parts[heap[c]].positions[cursor[heap[c]]] < parts[heap[smallest]].positions[cursor[heap[smallest]]]) {
+                    smallest = c;
+                }
+            }
+            if (smallest == i) {
+                return;
+            }
+            int t = heap[i];
+            heap[i] = heap[smallest];
+            heap[smallest] = t;
+            i = smallest;
+        }
+    }
+
     @Override
     public String toString() {
         return "RerankLog{ids=" + Arrays.toString(ids) + ", distances=" + Arrays.toString(distances) + "}";

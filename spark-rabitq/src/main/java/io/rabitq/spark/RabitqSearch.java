@@ -14,9 +14,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import io.rabitq.lake.IndexBundles;
-import java.util.HashMap;
-import java.util.Map;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -31,8 +28,9 @@ import scala.Tuple2;
 /**
  * Distributed batch search of a bundle: the driver chooses each query's probed clusters once from all
  * centroids (exactly as the single-process index does) and broadcasts them with the queries; one task per bundle
- * partition scans the probed clusters it holds and keeps a bounded top-k per query; a bounded merge per query
- * (on the driver for small batches, else in a shuffle) yields
+ * partition scans the probed clusters it holds and returns, per query, the rerank log of its part (for IVF
+ * bundles; else its top-k); the driver replays the logs of all parts per query (or, for large batches, a shuffle
+ * merges them), which reproduces the single-process answer exactly. The result is
  * {@code (query_id bigint, neighbors array<struct<id:bigint, distance:float>>)} — a row for every query, with an
  * empty array when nothing was found.
  */
@@ -107,18 +105,21 @@ public final class RabitqSearch {
         try {
             for (int from = 0; from < qids.length; from += chunk) {
                 int to = Math.min(qids.length, from + chunk);
-                JavaPairRDD<Long, Partial> local = partials(jsc, bundleDir,
-                        generation, m, Arrays.copyOfRange(qids, from, to), Arrays.copyOfRange(qvec, from, to),
-                        probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
+                long[] chunkIds = Arrays.copyOfRange(qids, from, to);
+                JavaRDD<Partial[]> answers = partitionAnswers(jsc, bundleDir, generation, m, chunkIds,
+                        Arrays.copyOfRange(qvec, from, to), probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
                 if ((long) (to - from) * m.partitions().size() * k <= driverMergeMax) {
-                    // small batches: merge on the driver, which saves a shuffle stage
-                    Map<Long, Partial> byQuery = new HashMap<>();
-                    for (Tuple2<Long, Partial> t : local.collect()) {
-                        byQuery.merge(t._1(), t._2(), (x, y) -> Partial.merge(x, y, k));
-                    }
-                    byQuery.forEach((q, partial) -> merged.add(RowFactory.create(q, (Object) partial.toRows(k))));
+                    merged.addAll(mergeOnDriver(chunkIds, answers.collect(), k)); // small batches: no shuffle stage
                 } else {
-                    Dataset<Row> part = spark.createDataFrame(local.reduceByKey((x, y) -> Partial.merge(x, y, k))
+                    Dataset<Row> part = spark.createDataFrame(answers
+                            .flatMapToPair(a -> {
+                                List<Tuple2<Long, Partial>> byQuery = new ArrayList<>(a.length);
+                                for (int j = 0; j < a.length; j++) {
+                                    byQuery.add(new Tuple2<>(chunkIds[j], a[j]));
+                                }
+                                return byQuery.iterator();
+                            })
+                            .reduceByKey((x, y) -> Partial.merge(x, y, k))
                             .map(t -> RowFactory.create(t._1(), (Object) t._2().toRows(k))), RESULT_SCHEMA);
                     shuffled = shuffled == null ? part : shuffled.unionAll(part);
                 }
@@ -145,12 +146,11 @@ public final class RabitqSearch {
 
     /**
      * One task per bundle partition, each answering every query of the chunk (broadcast with its probes) from the
-     * clusters it holds.
+     * clusters it holds: one array per partition, in query order, so a task ships one object.
      */
-    private static JavaPairRDD<Long, Partial> partials(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
+    private static JavaRDD<Partial[]> partitionAnswers(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
                                                        long[] qids, float[][] qvec, int[][] probes, int k) {
         Broadcast<float[][]> vectors = jsc.broadcast(qvec);
-        Broadcast<long[]> ids = jsc.broadcast(qids);
         Broadcast<int[][]> probeLists = jsc.broadcast(probes);
         int parts = m.partitions().size();
         List<Integer> numbers = new ArrayList<>();
@@ -158,8 +158,20 @@ public final class RabitqSearch {
             numbers.add(p);
         }
         String witness = m.witness();
-        return jsc.parallelize(numbers, parts).flatMapToPair(p ->
-                localTopK(bundleDir, generation, witness, p, vectors.value(), ids.value(), probeLists.value(), k).iterator());
+        return jsc.parallelize(numbers, parts).map(p -> localAnswers(bundleDir, generation, witness, p, vectors.value(), probeLists.value(), k));
+    }
+
+    /** Merges every partition's answer per query, queries in parallel (the driver is otherwise idle here). */
+    private static List<Row> mergeOnDriver(long[] ids, List<Partial[]> answers, int k) {
+        Row[] rows = new Row[ids.length];
+        java.util.stream.IntStream.range(0, ids.length).parallel().forEach(j -> {
+            Partial[] parts = new Partial[answers.size()];
+            for (int p = 0; p < parts.length; p++) {
+                parts[p] = answers.get(p)[j];
+            }
+            rows[j] = RowFactory.create(ids[j], (Object) Partial.rows(Partial.answer(parts, k)));
+        });
+        return Arrays.asList(rows);
     }
 
     /** Centroids-only indexes that choose probes on the driver, by bundle witness (a few MB each at most). */
@@ -186,23 +198,23 @@ public final class RabitqSearch {
     }
 
     /**
-     * One partition's answer for every query (an entry even when empty, so no query vanishes): the mergeable
-     * rerank log for IVF bundles (merging them reproduces the single-process answer), else the k best.
+     * One partition's answer for every query, in query order (an entry even when empty, so no query vanishes): the
+     * mergeable rerank log for IVF bundles (merging them reproduces the single-process answer), else the k best.
      */
-    static List<Tuple2<Long, Partial>> localTopK(String bundleDir, String generation, String witness, int partition,
-                                                 float[][] queries, long[] ids, int[][] probes, int k) {
+    static Partial[] localAnswers(String bundleDir, String generation, String witness, int partition, float[][] queries,
+                                  int[][] probes, int k) {
         QuantizedIndex index = PartitionIndexCache.get(bundleDir, generation, witness, partition);
-        List<Tuple2<Long, Partial>> out = new ArrayList<>(queries.length);
+        Partial[] out = new Partial[queries.length];
         if (probes != null) {
             RerankLog[] logs = ((IvfRabitqIndex) index).searchLogs(queries, k, probes);
             for (int j = 0; j < queries.length; j++) {
-                out.add(new Tuple2<>(ids[j], new Partial(logs[j], null)));
+                out[j] = new Partial(logs[j], null);
             }
             return out;
         }
         Neighbor[][] res = index.searchBatch(queries, k);
         for (int j = 0; j < queries.length; j++) {
-            out.add(new Tuple2<>(ids[j], new Partial(null, res[j])));
+            out[j] = new Partial(null, res[j]);
         }
         return out;
     }
@@ -222,8 +234,26 @@ public final class RabitqSearch {
             return new Partial(null, out);
         }
 
-        Row[] toRows(int k) { // Spark's external type for an array column: a Java array or Scala Seq
-            Neighbor[] hits = log != null ? log.neighbors(k) : top;
+        /** The k best of all parts of the index. */
+        static Neighbor[] answer(Partial[] parts, int k) {
+            if (parts.length == 0) {
+                return new Neighbor[0];
+            }
+            if (parts[0].log != null) {
+                return RerankLog.neighbors(Arrays.stream(parts).map(Partial::log).toArray(RerankLog[]::new), k);
+            }
+            Partial acc = parts[0];
+            for (int p = 1; p < parts.length; p++) {
+                acc = merge(acc, parts[p], k);
+            }
+            return acc.top;
+        }
+
+        Row[] toRows(int k) {
+            return rows(log != null ? log.neighbors(k) : top);
+        }
+
+        static Row[] rows(Neighbor[] hits) { // Spark's external type for an array column: a Java array or Scala Seq
             return Arrays.stream(hits).map(h -> RowFactory.create(h.id(), h.distance())).toArray(Row[]::new);
         }
     }

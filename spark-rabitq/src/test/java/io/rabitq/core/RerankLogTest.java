@@ -64,6 +64,8 @@ class RerankLogTest {
             }
             totalEntries += merged.size();
             assertEquals(Arrays.asList(expected[j]), Arrays.asList(merged.neighbors(k)), metric + " query " + j);
+            assertEquals(Arrays.asList(expected[j]), Arrays.asList(RerankLog.neighbors(logs.toArray(RerankLog[]::new), k)),
+                    metric + " query " + j + ", replayed over the union");
         }
         // a part reranks what the whole does plus what its looser gate lets through; merging trims it again
         assertTrue(totalEntries >= wholeReranks && totalEntries <= 1.5 * wholeReranks,
@@ -108,7 +110,9 @@ class RerankLogTest {
             for (RerankLog l : logs) {
                 merged = RerankLog.merge(merged, l, k);
             }
-            assertEquals(Arrays.asList(whole.drainNeighbors()), Arrays.asList(merged.neighbors(k)), "trial " + trial);
+            List<Neighbor> expected = Arrays.asList(whole.drainNeighbors());
+            assertEquals(expected, Arrays.asList(merged.neighbors(k)), "trial " + trial);
+            assertEquals(expected, Arrays.asList(RerankLog.neighbors(logs.toArray(RerankLog[]::new), k)), "trial " + trial + ", union");
         }
     }
 }
