@@ -85,7 +85,7 @@ public final class VectorCache {
      * The index answering {@code collection} of {@code backend} now: served if {@code consistency} lets the check be
      * skipped or the backend's generation is the cached one, else (a miss) primed from the backend.
      */
-    QuantizedIndex resolve(BackendAdapter backend, String collection, Consistency consistency) {
+    public QuantizedIndex resolve(BackendAdapter backend, String collection, Consistency consistency) {
         Key key = new Key(backend.id(), collection);
         QuantizedIndex skip = cachedWithoutCheck(key, consistency);
         if (skip != null) {
@@ -176,8 +176,8 @@ public final class VectorCache {
         return index[0];
     }
 
-    /** Installs an index loaded from elsewhere (a saved cache directory) under {@code key}. */
-    synchronized void installPrebuilt(Key key, String witness, String generation, QuantizedIndex index) {
+    /** Installs an index loaded from elsewhere (a saved cache directory, a bundle partition) under {@code key}. */
+    public synchronized void installPrebuilt(Key key, String witness, String generation, QuantizedIndex index) {
         if (!entries.containsKey(witness)) {
             insert(witness, index);
         }

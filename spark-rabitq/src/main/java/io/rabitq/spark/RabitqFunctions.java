@@ -51,7 +51,7 @@ public final class RabitqFunctions {
         if (nprobe < 0) {
             throw new InvalidInputException("nprobe must be >= 0 but was " + nprobe);
         }
-        BundleIndexCache.get(bundlePath); // fail on the driver, before the job, if the bundle is missing or damaged
+        ExecutorIndexCache.wholeBundle(bundlePath); // fail on the driver, before the job, if the bundle is missing or damaged
         return SEARCH.apply(vector, lit(bundlePath), lit(k), lit(nprobe));
     }
 
@@ -71,7 +71,7 @@ public final class RabitqFunctions {
         if (bundlePath == null || k == null || k < 1) {
             throw new InvalidInputException(SQL_NAME + " needs a bundle path and k >= 1, got path=" + bundlePath + ", k=" + k);
         }
-        QuantizedIndex index = BundleIndexCache.get(bundlePath);
+        QuantizedIndex index = ExecutorIndexCache.wholeBundle(bundlePath);
         float[] q = VectorColumns.toFloats(vector, index.dim(), "(query)");
         Neighbor[] res = index instanceof IvfRabitqIndex && nprobe != null && nprobe > 0
                 ? ((IvfRabitqIndex) index).searchBatch(new float[][] {q}, k, nprobe)[0] : index.search(q, k);

@@ -203,7 +203,7 @@ public final class RabitqSearch {
      */
     static Partial[] localAnswers(String bundleDir, String generation, String witness, int partition, float[][] queries,
                                   int[][] probes, int k) {
-        QuantizedIndex index = PartitionIndexCache.get(bundleDir, generation, witness, partition);
+        QuantizedIndex index = ExecutorIndexCache.partition(bundleDir, generation, witness, partition);
         Partial[] out = new Partial[queries.length];
         if (probes != null) {
             RerankLog[] logs = ((IvfRabitqIndex) index).searchLogs(queries, k, probes);

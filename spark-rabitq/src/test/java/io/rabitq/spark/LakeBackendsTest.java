@@ -110,4 +110,26 @@ class LakeBackendsTest {
             assertEquals(2005, lake.searchOne("pq", "f32", expected(2005), 1).get(0).id());
         }
     }
+
+    @Test
+    void theUdfPicksUpARepublishedBundleWithoutARestart() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path bundle = tmp.resolve("udf-bundle");
+        publish(bundle, 0);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> q = SyntheticVectors.generate(spark, 7, 8, DIM, SEED, 1);
+        org.apache.spark.sql.Column nn = RabitqFunctions.rabitqSearch(col("vector"), bundle.toString(), 1);
+        assertEquals(7L, q.select(nn.getItem(0).getField("id")).first().getLong(0));
+        publish(bundle, 1_000_000); // same vectors, new ids
+        Thread.sleep(ExecutorIndexCache.RECHECK_MILLIS + 300);
+        assertEquals(1_000_007L, q.select(nn.getItem(0).getField("id")).first().getLong(0), "the new generation answers");
+    }
+
+    private static void publish(Path dir, long idOffset) {
+        io.rabitq.core.IvfRabitqIndex index = new io.rabitq.core.IvfRabitqIndex(DIM);
+        for (long id = 0; id < 500; id++) {
+            index.add(idOffset + id, expected(id));
+        }
+        index.build();
+        io.rabitq.lake.IndexBundles.publish(index, dir, 1, new io.rabitq.lake.IndexBundles.Source("test", Long.toString(idOffset), Map.of()));
+    }
 }

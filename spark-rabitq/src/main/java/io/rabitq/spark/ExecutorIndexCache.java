@@ -1,0 +1,67 @@
+package io.rabitq.spark;
+
+import io.rabitq.bundle.Bundle;
+import io.rabitq.bundle.BundleException;
+import io.rabitq.core.Kernels;
+import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RabitqOptions;
+import io.rabitq.lake.BundleBackend;
+import io.rabitq.lake.Consistency;
+import io.rabitq.lake.IndexBundles;
+import io.rabitq.lake.LakeException;
+import io.rabitq.lake.VectorCache;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The per-JVM (driver or executor) cache of bundle indexes, one lake {@link VectorCache} bounded to half the heap:
+ * whole bundles for the row-wise UDF, re-checked against the live generation at most every
+ * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; and single
+ * partitions for {@code searchBatch} tasks, keyed by the generation's witness the driver chose.
+ */
+final class ExecutorIndexCache {
+    static final long RECHECK_MILLIS = 5_000;
+    private static final Consistency UDF_CONSISTENCY = Consistency.eventual(Duration.ofMillis(RECHECK_MILLIS));
+    private static final VectorCache CACHE = new VectorCache(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 2, RabitqOptions.defaults());
+    private static final ConcurrentHashMap<Path, BundleBackend> ROOTS = new ConcurrentHashMap<>();
+
+    private ExecutorIndexCache() {
+    }
+
+    /** The whole live bundle in {@code bundleDir}, every byte verified when first loaded. */
+    static QuantizedIndex wholeBundle(String bundleDir) {
+        Path dir = Path.of(bundleDir).toAbsolutePath().normalize();
+        Path root = dir.getParent() == null ? dir : dir.getParent();
+        BundleBackend backend = ROOTS.computeIfAbsent(root, r -> new BundleBackend(r.toString(), r));
+        try {
+            return CACHE.resolve(backend, dir.getFileName().toString(), UDF_CONSISTENCY);
+        } catch (LakeException | BundleException e) {
+            throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Partition {@code partition} of the generation with {@code witness}. The driver verified the whole bundle; here
+     * the files get the quick check, and reading the partition checks schema, rows and clusters.
+     */
+    static QuantizedIndex partition(String bundleDir, String generation, String witness, int partition) {
+        VectorCache.Key key = new VectorCache.Key(bundleDir, "partition " + partition);
+        String entry = witness + "/" + partition;
+        if (entry.equals(CACHE.witnessOf(key))) {
+            QuantizedIndex hit = CACHE.indexOf(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        try (Bundle b = Bundle.open(Path.of(bundleDir), generation, Bundle.Verification.QUICK)) {
+            if (!b.manifest().witness().equals(witness)) {
+                throw new InvalidInputException(bundleDir + " " + generation + " changed while being searched (witness "
+                        + b.manifest().witness() + ", expected " + witness + ")");
+            }
+            QuantizedIndex loaded = IndexBundles.loadPartitions(b, new int[] {partition}, Kernels.scan());
+            CACHE.installPrebuilt(key, entry, generation, loaded);
+            return loaded;
+        }
+    }
+}
