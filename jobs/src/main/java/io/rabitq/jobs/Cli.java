@@ -23,6 +23,12 @@ public final class Cli {
             "          --base F.fvecs --query-file Q.fvecs --gt G.ivecs  --nprobe 8,16,32  --variants all",
             "  bundle-bench  publish an index as a bundle, time verification, mapping and loading",
             "          --n 1000000 --dim 128 --nlist 1024 --partitions 8",
+            "  lake-sidecar  serve a bundle directory through the lake cache, reporting each republished generation",
+            "          --bundle DIR [--interval-ms 500 --seconds 0]",
+            "  lake-warm-restart  prime, save the cache, then warm a new JVM with no backend: identical answers",
+            "          [--n 20000 --dim 128 --queries 100 --dir .rabitq/warm-restart]",
+            "  lake-bench  cache-hit cost vs the direct index, federated recall, concurrent clients",
+            "          [--n 100000 --dim 128 --queries 1000 --shards 4]",
             "",
             "Spark options (bin/spark-rabitq passes them to spark-submit): --master local[*] (default) | spark://host:port,",
             "  --conf key=value (repeatable). Run 'spark-rabitq <command> --help' for details.");
@@ -57,6 +63,12 @@ public final class Cli {
                     return PipelineCommands.index(new Args(argv, 1));
                 case "search":
                     return PipelineCommands.search(new Args(argv, 1));
+                case "lake-sidecar":
+                    return LakeCommands.sidecar(new Args(argv, 1));
+                case "lake-warm-restart":
+                    return LakeCommands.warmRestart(new Args(argv, 1));
+                case "lake-bench":
+                    return LakeCommands.bench(new Args(argv, 1));
                 case "evaluate":
                     return PipelineCommands.evaluate(new Args(argv, 1));
                 default:
@@ -67,9 +79,13 @@ public final class Cli {
             System.err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
         } catch (java.io.IOException | io.rabitq.spark.InvalidInputException | io.rabitq.bundle.BundleException
-                | io.rabitq.core.RabitqException e) {
+                | io.rabitq.core.RabitqException | io.rabitq.lake.LakeException e) {
             System.err.println("error: " + e.getMessage());
             return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("interrupted");
+            return 130;
         }
     }
 }

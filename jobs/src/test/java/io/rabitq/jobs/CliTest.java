@@ -131,4 +131,46 @@ class CliTest {
         assertEquals(1, missing[0]);
         assertTrue(((String) missing[2]).contains("does not exist"), (String) missing[2]);
     }
+
+    @Test
+    void lakeWarmRestartAnswersIdenticallyInANewJvmWithoutABackend() {
+        Object[] r = run("lake-warm-restart", "--n", "2000", "--dim", "16", "--queries", "20", "--dir", dir.resolve("warm").toString());
+        assertEquals(0, r[0], (String) r[2]);
+        assertTrue(((String) r[1]).contains("\"warm_restart\":\"identical\""), (String) r[1]);
+    }
+
+    @Test
+    void lakeSidecarReportsEachRotation() throws Exception {
+        Path bundle = dir.resolve("bundles/docs");
+        Object[][] result = new Object[1][];
+        Thread sidecar = new Thread(() -> result[0] = run("lake-sidecar", "--bundle", bundle.toString(), "--interval-ms", "100", "--seconds", "4"));
+        sidecar.start();
+        Thread.sleep(500);
+        for (int g = 0; g < 2; g++) {
+            io.rabitq.core.IvfRabitqIndex index = new io.rabitq.core.IvfRabitqIndex(8);
+            for (int i = 0; i < 100 + g; i++) {
+                index.add(i, new float[] {i, g, 1, 2, 3, 4, 5, 6});
+            }
+            index.build();
+            io.rabitq.lake.IndexBundles.publish(index, bundle, 1, new io.rabitq.lake.IndexBundles.Source("test", "" + g, java.util.Map.of()));
+            Thread.sleep(1000);
+        }
+        sidecar.join();
+        assertEquals(0, result[0][0], (String) result[0][2]);
+        String out = (String) result[0][1];
+        assertTrue(out.contains("\"to\":\"gen-000001\",") && out.contains("\"vectors\":100,"), out);
+        assertTrue(out.contains("\"from\":\"gen-000001\",\"to\":\"gen-000002\"") && out.contains("\"vectors\":101,"), out);
+        assertTrue(((String) result[0][2]).contains("no bundle published"), "it waited for the first bundle");
+    }
+
+    @Test
+    void lakeBenchMeasuresTheCacheHitPathAndFederation() {
+        Object[] r = run("lake-bench", "--n", "4000", "--dim", "32", "--queries", "100", "--passes", "3");
+        assertEquals(0, r[0], (String) r[2]);
+        String json = ((String) r[1]).trim();
+        Matcher m = Pattern.compile("\"fresh_cost\":([0-9.]+),\"eventual_cost\":([0-9.]+).*\"federated_recall\":([0-9.]+)").matcher(json);
+        assertTrue(m.find(), json);
+        assertTrue(Double.parseDouble(m.group(1)) > 0 && Double.parseDouble(m.group(2)) > 0, json);
+        assertTrue(Double.parseDouble(m.group(3)) >= 0.9, json);
+    }
 }

@@ -58,7 +58,7 @@ public final class BundleBackend implements BackendAdapter {
     @Override
     public Optional<Prebuilt> prebuilt(String collection, String generation) {
         try (Bundle b = Bundle.open(dir(collection), generation, Bundle.Verification.FULL)) {
-            return Optional.of(new Prebuilt(IndexBundles.load(b, Kernels.scan()), b.manifest().witness()));
+            return Optional.of(new Prebuilt(IndexBundles.load(b, Kernels.scan()), Lake.witnessOf(b.manifest())));
         }
     }
 

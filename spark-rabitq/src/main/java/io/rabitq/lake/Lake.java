@@ -193,7 +193,8 @@ public final class Lake implements AutoCloseable {
         return cache.invalidate(new VectorCache.Key(backend, collection));
     }
 
-    private static String witnessOf(Manifest m) {
+    /** The witness a bundle stands for: the cache witness it was saved under, else the witness of its bytes. */
+    static String witnessOf(Manifest m) {
         return m.tags().getOrDefault(WITNESS_TAG, m.witness());
     }
 

@@ -8,13 +8,15 @@ import java.util.function.Consumer;
 
 /**
  * In-memory collections: the reference backend for tests, demos and data that lives in the serving process.
- * Every change bumps the collection's generation (the first put gives "1").
+ * Every change bumps the collection's generation. Generations carry a random tag of this backend instance, so
+ * another process's (or instance's) "same" collection never passes for this one's.
  */
 public final class LocalBackend implements BackendAdapter {
     private record Collection(int dim, long[] ids, float[] vectors, long generation) {
     }
 
     private final String id;
+    private final String instance = Long.toHexString(new java.security.SecureRandom().nextLong());
     private final ConcurrentHashMap<String, Collection> collections = new ConcurrentHashMap<>();
 
     public LocalBackend(String id) {
@@ -77,7 +79,7 @@ public final class LocalBackend implements BackendAdapter {
 
     @Override
     public String generation(String collection) {
-        return Long.toString(get(collection).generation);
+        return instance + "-" + get(collection).generation;
     }
 
     @Override
