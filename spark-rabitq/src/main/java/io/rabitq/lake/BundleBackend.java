@@ -5,14 +5,10 @@ import io.rabitq.bundle.Bundles;
 import io.rabitq.core.IndexSnapshot;
 import io.rabitq.core.Kernels;
 import io.rabitq.core.QuantizedIndex;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Bundle directories under a root, one collection per subdirectory with a published bundle; the generation is
@@ -42,11 +38,7 @@ public final class BundleBackend implements BackendAdapter {
 
     @Override
     public List<String> listCollections() {
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> Bundles.currentGeneration(p).isPresent()).map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list bundle root " + root, e);
-        }
+        return Directories.collections(root, p -> Bundles.currentGeneration(p).isPresent());
     }
 
     @Override

@@ -15,13 +15,11 @@ import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Delta tables under a root directory, one collection per table subdirectory; the generation is the table
@@ -66,11 +64,7 @@ public final class DeltaBackend implements BackendAdapter {
 
     @Override
     public List<String> listCollections() {
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> Files.isDirectory(p.resolve("_delta_log"))).map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list Delta root " + root, e);
-        }
+        return Directories.collections(root, p -> Files.isDirectory(p.resolve("_delta_log")));
     }
 
     @Override

@@ -74,17 +74,13 @@ public final class ParquetBackend implements BackendAdapter {
 
     @Override
     public List<String> listCollections() {
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(c -> {
-                try {
-                    return !files(c).isEmpty();
-                } catch (LakeException e) {
-                    return false;
-                }
-            }).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + root, e);
-        }
+        return Directories.collections(root, p -> {
+            try {
+                return !files(p.getFileName().toString()).isEmpty();
+            } catch (LakeException e) {
+                return false;
+            }
+        });
     }
 
     @Override
