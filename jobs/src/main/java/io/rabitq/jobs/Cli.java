@@ -23,6 +23,8 @@ public final class Cli {
             "          --base F.fvecs --query-file Q.fvecs --gt G.ivecs  --nprobe 8,16,32  --variants all",
             "  bundle-bench  publish an index as a bundle, time verification, mapping and loading",
             "          --n 1000000 --dim 128 --nlist 1024 --partitions 8",
+            "  bench-spark  searchBatch vs exact distributed brute force vs MLlib LSH, writes docs/BENCHMARKS-spark.md",
+            "          [--n 100000 --dim 128 --queries 10000 --lsh-queries 10]",
             "  lake-sidecar  serve a bundle directory through the lake cache, reporting each republished generation",
             "          --bundle DIR [--interval-ms 500 --seconds 0]",
             "  lake-warm-restart  prime, save the cache, then warm a new JVM with no backend: identical answers",
@@ -63,6 +65,8 @@ public final class Cli {
                     return PipelineCommands.index(new Args(argv, 1));
                 case "search":
                     return PipelineCommands.search(new Args(argv, 1));
+                case "bench-spark":
+                    return new BenchSparkCommand().run(new Args(argv, 1));
                 case "lake-sidecar":
                     return LakeCommands.sidecar(new Args(argv, 1));
                 case "lake-warm-restart":
