@@ -173,4 +173,18 @@ class CliTest {
         assertTrue(Double.parseDouble(m.group(1)) > 0 && Double.parseDouble(m.group(2)) > 0, json);
         assertTrue(Double.parseDouble(m.group(3)) >= 0.9, json);
     }
+
+    @Test
+    void benchSparkComparesSearchBatchWithExactAndMllibLsh() throws Exception {
+        Object[] r = run("bench-spark", "--n", "3000", "--dim", "16", "--queries", "100", "--lsh-queries", "3",
+                "--out", dir.resolve("docs").toString(), "--dir", dir.resolve("bs").toString());
+        assertEquals(0, r[0], (String) r[2]);
+        String json = ((String) r[1]).trim();
+        Matcher m = Pattern.compile("\"search_recall\":([0-9.]+).*\"lsh_best_recall\":([0-9.]+)").matcher(json);
+        assertTrue(m.find(), json);
+        assertTrue(Double.parseDouble(m.group(1)) >= 0.9, json);
+        assertTrue(Double.parseDouble(m.group(2)) <= 1.0, json);
+        String md = java.nio.file.Files.readString(dir.resolve("docs/BENCHMARKS-spark.md"));
+        assertTrue(md.contains("MLlib BucketedRandomProjectionLSH") && md.contains("bench-spark --n 3000"), md);
+    }
 }
