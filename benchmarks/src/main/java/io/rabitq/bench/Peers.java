@@ -18,7 +18,10 @@ import org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsForma
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.VectorSimilarityFunction;
@@ -118,10 +121,16 @@ final class Peers {
         return out;
     }
 
-    /** Lucene 9.12 HNSW (M 16, beam 100) over float vectors, or its int7 / int4 scalar-quantized format. */
+    /**
+     * Lucene 9.12 HNSW (M 16, beam 100) over float vectors, or its int7 / int4 scalar-quantized format; built with
+     * one indexing thread per core and merged into one segment with one merge worker per core (its best case for
+     * search).
+     */
     static Engine lucene(float[][] base, int bits) {
-        KnnVectorsFormat format = bits == 32 ? new Lucene99HnswVectorsFormat(16, 100)
-                : new Lucene99HnswScalarQuantizedVectorsFormat(16, 100, 1, bits, bits == 4, null, null);
+        int cores = Runtime.getRuntime().availableProcessors();
+        java.util.concurrent.ExecutorService mergeWorkers = java.util.concurrent.Executors.newFixedThreadPool(cores);
+        KnnVectorsFormat format = bits == 32 ? new Lucene99HnswVectorsFormat(16, 100, cores, mergeWorkers)
+                : new Lucene99HnswScalarQuantizedVectorsFormat(16, 100, cores, bits, bits == 4, null, mergeWorkers);
         try {
             ByteBuffersDirectory dir = new ByteBuffersDirectory();
             IndexWriterConfig cfg = new IndexWriterConfig().setRAMBufferSizeMB(8192).setCodec(new Lucene912Codec() {
@@ -131,15 +140,29 @@ final class Peers {
                 }
             });
             try (IndexWriter w = new IndexWriter(dir, cfg)) {
-                for (float[] v : base) { // one thread, one segment: doc ids are the row ids
-                    Document d = new Document();
-                    d.add(new KnnFloatVectorField("v", v, VectorSimilarityFunction.EUCLIDEAN));
-                    w.addDocument(d);
-                }
+                java.util.stream.IntStream.range(0, cores).parallel().forEach(t -> {
+                    for (int i = t; i < base.length; i += cores) {
+                        Document d = new Document();
+                        d.add(new KnnFloatVectorField("v", base[i], VectorSimilarityFunction.EUCLIDEAN));
+                        d.add(new NumericDocValuesField("row", i));
+                        try {
+                            w.addDocument(d);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                });
                 w.forceMerge(1);
+            } finally {
+                mergeWorkers.shutdown();
             }
             DirectoryReader reader = DirectoryReader.open(dir);
             IndexSearcher searcher = new IndexSearcher(reader);
+            int[] docToRow = new int[reader.maxDoc()];
+            NumericDocValues rows = DocValues.getNumeric(reader.leaves().get(0).reader(), "row");
+            for (int doc = rows.nextDoc(); doc != NumericDocValues.NO_MORE_DOCS; doc = rows.nextDoc()) {
+                docToRow[doc] = (int) rows.longValue();
+            }
             int[] candidates = {10};
             return new Engine() {
                 public String name() {
@@ -164,7 +187,7 @@ final class Peers {
                         int[] out = new int[td.scoreDocs.length];
                         int i = 0;
                         for (ScoreDoc sd : td.scoreDocs) {
-                            out[i++] = sd.doc;
+                            out[i++] = docToRow[sd.doc];
                         }
                         return out;
                     } catch (IOException e) {
@@ -192,12 +215,19 @@ final class Peers {
         }
     }
 
-    /** hnswlib-core 1.2.1 (pure-Java HNSW), M 16, efConstruction 100. */
+    /** hnswlib-core 1.2.1 (pure-Java HNSW), M 16, efConstruction 100, built with one thread per core. */
     static Engine hnswlib(float[][] base) {
         HnswIndex<Integer, float[], Vec, Float> index = HnswIndex.newBuilder(base[0].length, DistanceFunctions.FLOAT_EUCLIDEAN_DISTANCE, base.length)
                 .withM(16).withEfConstruction(100).withEf(10).build();
+        List<Vec> items = new java.util.ArrayList<>(base.length);
         for (int i = 0; i < base.length; i++) {
-            index.add(new Vec(i, base[i].clone()));
+            items.add(new Vec(i, base[i].clone()));
+        }
+        try {
+            index.addAll(items, Runtime.getRuntime().availableProcessors(), (done, max) -> { }, Integer.MAX_VALUE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building hnswlib", e);
         }
         return new Engine() {
             public String name() {
