@@ -33,7 +33,11 @@ final class Report {
                 .append("(used heap after GC, before and after the build).\n\n");
         md.append("Machine: ").append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
                 .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append(", max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MB.\n\n");
+                .append(", max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MB. Index builds use every core.\n\n");
+        if (Runtime.version().feature() < 21) {
+            md.append("Note: Lucene 9.12 uses its SIMD (Panama) vector code only on JDK 21 and later; on this JDK it runs its scalar ")
+                    .append("code and says so at startup. Our kernels use the Vector API incubator module on JDK 17 too.\n\n");
+        }
         for (PeerSuite.Data d : sets) {
             List<Row> mine = rows.stream().filter(r -> r.dataset().equals(d.name())).toList();
             String file = d.name().replaceAll("[^A-Za-z0-9]+", "-").toLowerCase() + ".png";
