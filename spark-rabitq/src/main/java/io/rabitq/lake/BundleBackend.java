@@ -25,7 +25,7 @@ public final class BundleBackend implements BackendAdapter {
     }
 
     private Path dir(String collection) {
-        if (collection.isEmpty() || collection.contains("/") || collection.contains("\\") || collection.startsWith(".")) {
+        if (collection.isEmpty() || collection.equals(".") || collection.equals("..") || collection.contains("/") || collection.contains("\\")) {
             throw new LakeException.UnknownCollection(id, collection, "a collection is a plain subdirectory name of " + root);
         }
         return root.resolve(collection);
