@@ -61,9 +61,9 @@ final class BenchSparkCommand {
             Manifest m = model.index(base, bundle, cores, new IndexBundles.Source("synthetic", "0", Map.of()));
             io.rabitq.bundle.Bundles.retain(dir.resolve("bundle"), 2);
             double indexSeconds = Phases.seconds(t0);
-            double searchSeconds = median(5, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList());
+            double searchSeconds = Phases.medianSeconds(5, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList());
             double searchRecall = recall(RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList(), truth, n, k, nq);
-            double exactSeconds = median(3, () -> ExactSearch.searchBatch(base, "id", "vector", queries, "query_id", "query", Metric.L2, k)
+            double exactSeconds = Phases.medianSeconds(3, () -> ExactSearch.searchBatch(base, "id", "vector", queries, "query_id", "query", Metric.L2, k)
                     .collectAsList());
 
             QuantizedIndex single = IndexBundles.load(Path.of(bundle));
@@ -71,7 +71,7 @@ final class BenchSparkCommand {
             for (int i = 0; i < nq; i++) {
                 qv[i] = floats(SyntheticVectors.row(n + i, dim, seed));
             }
-            double singleSeconds = median(5, () -> single.searchBatch(qv, k)); // one thread
+            double singleSeconds = Phases.medianSeconds(5, () -> single.searchBatch(qv, k)); // one thread
             Phases.line("searchBatch %.0f QPS (recall@10 %.4f), exact %.0f QPS, single process 1 thread %.0f QPS", t0, nq / searchSeconds,
                     searchRecall, nq / exactSeconds, nq / singleSeconds);
 
@@ -115,7 +115,7 @@ final class BenchSparkCommand {
                     .append(nq).append(" queries for searchBatch and exact, the first ").append(lshQueries)
                     .append(" of them for LSH (one Spark job per query, as `approxNearestNeighbors` works). Index: ")
                     .append(m.nlist()).append(" clusters in ").append(m.partitions().size()).append(" bundle partitions, built in ")
-                    .append(String.format("%.1f", indexSeconds)).append(" s. Times are medians of warm runs.\n\n");
+                    .append(String.format("%.1f", indexSeconds)).append(" s. Times are medians of runs after a GC and a 3 s warm-up.\n\n");
             md.append("| engine | params | recall@10 | QPS |\n|---|---|---|---|\n");
             md.append(String.format("| spark-rabitq searchBatch | default nprobe | %.4f | %.0f |%n", searchRecall, nq / searchSeconds));
             md.append(String.format("| exact distributed brute force (ExactSearch) | | 1.0000 | %.0f |%n", nq / exactSeconds));
@@ -162,18 +162,6 @@ final class BenchSparkCommand {
             }
         }
         return hits / (double) (nq * k);
-    }
-
-    private static double median(int runs, Runnable action) {
-        action.run();
-        double[] t = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            action.run();
-            t[i] = Phases.seconds(t0);
-        }
-        java.util.Arrays.sort(t);
-        return t[runs / 2];
     }
 
     private static float[] floats(List<Float> v) {

@@ -50,4 +50,24 @@ final class Phases {
     static String json(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
+
+    /**
+     * Collects the previous phases' garbage, warms up (JIT, executor caches) by running {@code action} untimed for
+     * at least three seconds and at least once, then runs it {@code runs} times; the median wall time.
+     */
+    static double medianSeconds(int runs, Runnable action) {
+        System.gc();
+        long warmUntil = System.nanoTime() + 3_000_000_000L;
+        do {
+            action.run();
+        } while (System.nanoTime() < warmUntil);
+        double[] t = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            action.run();
+            t[i] = Phases.seconds(t0);
+        }
+        java.util.Arrays.sort(t);
+        return t[runs / 2];
+    }
 }

@@ -72,7 +72,7 @@ final class QuickstartCommand {
             int nprobe = IvfRabitqIndex.defaultNprobe(model.nlist());
             t0 = System.nanoTime();
             List<Row>[] found = new List[1];
-            double searchSeconds = medianSeconds(9, () -> found[0] = RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, nprobe)
+            double searchSeconds = Phases.medianSeconds(9, () -> found[0] = RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, nprobe)
                     .collectAsList());
             Phases.line("searchBatch of %d queries, k=%d, nprobe=%d: %.0f queries/s (median of 9 runs after a 3 s warm-up)", t0, nq, k, nprobe,
                     nq / searchSeconds);
@@ -80,7 +80,7 @@ final class QuickstartCommand {
             vectors.cache().count();
             t0 = System.nanoTime();
             List<Row>[] exact = new List[1];
-            double exactSeconds = medianSeconds(3, () -> exact[0] = ExactSearch.searchBatch(vectors, "id", "vector", queries, "query_id",
+            double exactSeconds = Phases.medianSeconds(3, () -> exact[0] = ExactSearch.searchBatch(vectors, "id", "vector", queries, "query_id",
                     "query", Metric.L2, k).collectAsList());
             Phases.line("exact distributed brute force: %.0f queries/s (median of 3 runs after a 3 s warm-up)", t0, nq / exactSeconds);
 
@@ -94,25 +94,5 @@ final class QuickstartCommand {
         } finally {
             spark.stop();
         }
-    }
-
-    /**
-     * Collects the previous phases' garbage, warms up (JIT, executor caches) by running {@code action} untimed for
-     * at least three seconds and at least once, then runs it {@code runs} times; the median wall time.
-     */
-    private static double medianSeconds(int runs, Runnable action) {
-        System.gc();
-        long warmUntil = System.nanoTime() + 3_000_000_000L;
-        do {
-            action.run();
-        } while (System.nanoTime() < warmUntil);
-        double[] t = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            action.run();
-            t[i] = Phases.seconds(t0);
-        }
-        java.util.Arrays.sort(t);
-        return t[runs / 2];
     }
 }
