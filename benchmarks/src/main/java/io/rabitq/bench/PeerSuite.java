@@ -52,7 +52,7 @@ public final class PeerSuite {
         List<Data> sets = new ArrayList<>();
         Dataset synth = ClusteredGaussian.generate(n, nq, 128, 42);
         sets.add(withTruth("synthetic clustered " + n + " x 128", "bin/spark-rabitq bench-suite" + mode + " --n " + n,
-                rows(synth.base(), 128), rows(synth.queries(), 128)));
+                synth.baseRows(), synth.queryRows()));
         sets.add(mnist(Path.of(mnistDir), nq, "bin/spark-rabitq bench-suite" + mode));
         if (option(a, "--base", null) != null) {
             VecsIO.Matrix<float[]> b = VecsIO.readFvecs(Path.of(option(a, "--base", null)), Integer.MAX_VALUE);

@@ -19,10 +19,7 @@ class PeersTest {
         int n = 3000;
         int dim = 24;
         Dataset d = ClusteredGaussian.generate(n, 30, dim, 3);
-        float[][] base = new float[n][];
-        for (int i = 0; i < n; i++) {
-            base[i] = d.baseRow(i);
-        }
+        float[][] base = d.baseRows();
         int[] truth = GroundTruth.compute(d.base(), d.queries(), dim, 10, "l2");
         List<Function<float[][], Peers.Engine>> engines = List.of(Peers::flat, Peers::ivf, b -> Peers.lucene(b, 32), b -> Peers.lucene(b, 7),
                 Peers::hnswlib);

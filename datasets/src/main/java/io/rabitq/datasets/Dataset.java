@@ -34,6 +34,15 @@ public record Dataset(String name, int dim, float[] base, float[] queries) {
         return java.util.Arrays.copyOfRange(queries, i * dim, (i + 1) * dim);
     }
 
+    /** All base rows as separate arrays. */
+    public float[][] baseRows() {
+        float[][] out = new float[size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = baseRow(i);
+        }
+        return out;
+    }
+
     /** All queries as separate arrays. */
     public float[][] queryRows() {
         float[][] out = new float[queryCount()][];

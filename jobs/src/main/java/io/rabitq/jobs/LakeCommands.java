@@ -111,13 +111,7 @@ final class LakeCommands {
         }
         Dataset d = ClusteredGaussian.generate(n, nq, dim, 42);
         LocalBackend backend = new LocalBackend("local");
-        long[] ids = new long[n];
-        float[][] rows = new float[n][];
-        for (int i = 0; i < n; i++) {
-            ids[i] = 1_000_000L + i;
-            rows[i] = d.baseRow(i);
-        }
-        backend.put("docs", ids, rows);
+        backend.put("docs", ids(n, 1_000_000L), d.baseRows());
         List<List<Lake.Hit>> found;
         double primeMs;
         try (Lake lake = Lake.create(CACHE_BYTES).registerBackend(backend)) {
@@ -213,12 +207,8 @@ final class LakeCommands {
         Dataset d = ClusteredGaussian.generate(n, nq, dim, 42);
         float[][] queries = d.queryRows();
         LocalBackend backend = new LocalBackend("local");
-        long[] ids = new long[n];
-        float[][] rows = new float[n][];
-        for (int i = 0; i < n; i++) {
-            ids[i] = i;
-            rows[i] = d.baseRow(i);
-        }
+        long[] ids = ids(n, 0);
+        float[][] rows = d.baseRows();
         backend.put("all", ids, rows);
         int per = (n + shards - 1) / shards;
         List<Lake.Target> targets = new ArrayList<>();
@@ -298,6 +288,13 @@ final class LakeCommands {
                     Runtime.getRuntime().availableProcessors());
         }
         return 0;
+    }
+
+    /** {@code n} consecutive ids from {@code first}. */
+    private static long[] ids(int n, long first) {
+        long[] out = new long[n];
+        java.util.Arrays.setAll(out, i -> first + i);
+        return out;
     }
 
     /** Runs every path once to warm up, then {@code passes} rounds of all paths in turn; the median per path. */

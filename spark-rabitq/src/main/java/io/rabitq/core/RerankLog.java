@@ -125,13 +125,7 @@ public final class RerankLog implements Serializable {
 
     /** The whole index's answer: its rerank visit replayed over the log, the k nearest ascending by (distance, id). */
     public Neighbor[] neighbors(int k) {
-        TopK top = new TopK(Math.min(k, ids.length));
-        for (int i = 0; i < ids.length; i++) {
-            if (lowerBounds[i] < top.threshold()) {
-                top.offer(distances[i], ids[i]);
-            }
-        }
-        return top.drainNeighbors();
+        return neighbors(new RerankLog[] {this}, k);
     }
 
     /**

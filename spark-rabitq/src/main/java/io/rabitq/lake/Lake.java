@@ -198,10 +198,19 @@ public final class Lake implements AutoCloseable {
         return m.tags().getOrDefault(WITNESS_TAG, m.witness());
     }
 
+    /** The collection's index; a key warmed from a directory is served without its backend while the consistency allows. */
     private QuantizedIndex resolve(String backend, String collection) {
-        Consistency c = consistency.getOrDefault(new VectorCache.Key(backend, collection), defaultConsistency);
-        QuantizedIndex cached = cache.cachedWithoutCheck(new VectorCache.Key(backend, collection), c);
-        return cached != null ? cached : cache.resolve(backend(backend), collection, c);
+        VectorCache.Key key = new VectorCache.Key(backend, collection);
+        Consistency c = consistency.getOrDefault(key, defaultConsistency);
+        BackendAdapter b = backends.get(backend);
+        if (b != null) {
+            return cache.resolve(b, collection, c);
+        }
+        QuantizedIndex cached = cache.cachedWithoutCheck(key, c);
+        if (cached == null) {
+            throw new LakeException.UnknownBackend(backend);
+        }
+        return cached;
     }
 
     private BackendAdapter backend(String id) {

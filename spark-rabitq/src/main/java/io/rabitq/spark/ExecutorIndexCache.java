@@ -13,12 +13,14 @@ import io.rabitq.lake.VectorCache;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The per-JVM (driver or executor) cache of bundle indexes, one lake {@link VectorCache} bounded to half the heap:
  * whole bundles for the row-wise UDF, re-checked against the live generation at most every
- * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; and single
- * partitions for {@code searchBatch} tasks, keyed by the generation's witness the driver chose.
+ * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; single
+ * partitions for {@code searchBatch} tasks, keyed by the generation's witness the driver chose; and the
+ * centroids with which the driver routes queries.
  */
 final class ExecutorIndexCache {
     static final long RECHECK_MILLIS = 5_000;
@@ -41,27 +43,38 @@ final class ExecutorIndexCache {
         }
     }
 
+    /** The centroids of the open bundle {@code b} (no rows), with which the driver chooses every query's probes once. */
+    static QuantizedIndex centroids(String bundleDir, Bundle b) {
+        return installed(new VectorCache.Key(bundleDir, "centroids"), b.manifest().witness() + "/centroids", b.generation(),
+                () -> IndexBundles.loadPartitions(b, new int[0], Kernels.scan()));
+    }
+
     /**
      * Partition {@code partition} of the generation with {@code witness}. The driver verified the whole bundle; here
      * the files get the quick check, and reading the partition checks schema, rows and clusters.
      */
     static QuantizedIndex partition(String bundleDir, String generation, String witness, int partition) {
-        VectorCache.Key key = new VectorCache.Key(bundleDir, "partition " + partition);
-        String entry = witness + "/" + partition;
+        return installed(new VectorCache.Key(bundleDir, "partition " + partition), witness + "/" + partition, generation, () -> {
+            try (Bundle b = Bundle.open(Path.of(bundleDir), generation, Bundle.Verification.QUICK)) {
+                if (!b.manifest().witness().equals(witness)) {
+                    throw new InvalidInputException(bundleDir + " " + generation + " changed while being searched (witness "
+                            + b.manifest().witness() + ", expected " + witness + ")");
+                }
+                return IndexBundles.loadPartitions(b, new int[] {partition}, Kernels.scan());
+            }
+        });
+    }
+
+    /** The index {@code key} points at if it is the entry {@code entry}, else {@code load}ed and installed there. */
+    private static QuantizedIndex installed(VectorCache.Key key, String entry, String generation, Supplier<QuantizedIndex> load) {
         if (entry.equals(CACHE.witnessOf(key))) {
             QuantizedIndex hit = CACHE.indexOf(key);
             if (hit != null) {
                 return hit;
             }
         }
-        try (Bundle b = Bundle.open(Path.of(bundleDir), generation, Bundle.Verification.QUICK)) {
-            if (!b.manifest().witness().equals(witness)) {
-                throw new InvalidInputException(bundleDir + " " + generation + " changed while being searched (witness "
-                        + b.manifest().witness() + ", expected " + witness + ")");
-            }
-            QuantizedIndex loaded = IndexBundles.loadPartitions(b, new int[] {partition}, Kernels.scan());
-            CACHE.installPrebuilt(key, entry, generation, loaded);
-            return loaded;
-        }
+        QuantizedIndex loaded = load.get();
+        CACHE.installPrebuilt(key, entry, generation, loaded);
+        return loaded;
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import io.rabitq.lake.IndexBundles;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -73,10 +72,7 @@ public final class RabitqSearch {
         try (Bundle b = openVerified(bundleDir)) {
             m = b.manifest();
             generation = b.generation();
-            if (ROUTERS.size() > 16) { // republished bundles leave old witnesses behind
-                ROUTERS.clear();
-            }
-            router = ROUTERS.computeIfAbsent(m.witness(), w -> IndexBundles.loadPartitions(b, new int[0], io.rabitq.core.Kernels.scan()));
+            router = ExecutorIndexCache.centroids(bundleDir, b);
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
@@ -173,9 +169,6 @@ public final class RabitqSearch {
         });
         return Arrays.asList(rows);
     }
-
-    /** Centroids-only indexes that choose probes on the driver, by bundle witness (a few MB each at most). */
-    private static final java.util.concurrent.ConcurrentHashMap<String, QuantizedIndex> ROUTERS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Generations this JVM has fully verified, by directory and generation, with their witness. */
     private static final java.util.concurrent.ConcurrentHashMap<String, String> VERIFIED = new java.util.concurrent.ConcurrentHashMap<>();
