@@ -35,6 +35,8 @@ final class IvfEngine {
     /** Raw centroids, row-major, in the (cosine-normalized) input space. */
     final float[] centroids;
     final float[][] rotatedCentroids;
+    /** The centroids laid out for choosing probes. */
+    private final CentroidTable centroidTable;
     final ClusterCodes[] clusters;
     final int size;
     /** Exact distances computed by searches so far, and queries answered: the rerank cost metric. */
@@ -50,6 +52,7 @@ final class IvfEngine {
         this.kernel = kernel;
         this.centroids = centroids;
         this.rotatedCentroids = rotatedCentroids;
+        this.centroidTable = new CentroidTable(centroids, nlist, dim);
         this.clusters = clusters;
         this.size = size;
     }
@@ -138,7 +141,8 @@ final class IvfEngine {
     }
 
     long memoryBytes() {
-        long b = 4L * centroids.length + 4L * nlist * quantizer.paddedDim() + quantizer.rotation().memoryBytes();
+        long b = 4L * centroids.length + 4L * nlist * quantizer.paddedDim() + quantizer.rotation().memoryBytes()
+                + centroidTable.memoryBytes();
         for (ClusterCodes c : clusters) {
             b += c.memoryBytes();
         }
@@ -305,10 +309,11 @@ final class IvfEngine {
             Arrays.setAll(all, i -> i);
             return all;
         }
+        float[] distances = new float[nlist];
+        centroidTable.distances(q, metric == Metric.INNER_PRODUCT, kernel, distances);
         TopK top = new TopK(probes);
         for (int c = 0; c < nlist; c++) {
-            float d = metric == Metric.INNER_PRODUCT ? -kernel.dot(q, centroids, c * dim) : kernel.squaredL2(q, centroids, c * dim);
-            top.offer(d, c);
+            top.offer(distances[c], c);
         }
         float[] ignored = new float[probes];
         long[] keys = top.drainKeys(ignored);

@@ -119,31 +119,9 @@ public final class KMeans {
         }
     }
 
-    /** Nearest centroid (squared L2) of each of the {@code n} rows, in parallel. */
+    /** Nearest centroid (squared L2, ties to the lower index) of each of the {@code n} rows, in parallel. */
     public static void assign(float[] data, int n, int dim, float[] centroids, int k, ScanKernel kernel, int[] out) {
-        IntStream.range(0, (n + 255) / 256).parallel().forEach(chunk -> {
-            float[] x = new float[dim];
-            int end = Math.min(n, (chunk + 1) * 256);
-            for (int i = chunk * 256; i < end; i++) {
-                System.arraycopy(data, i * dim, x, 0, dim);
-                out[i] = nearest(x, centroids, k, kernel);
-            }
-        });
-    }
-
-    /** Index of the centroid nearest to {@code x} (squared L2; ties go to the lower index). */
-    public static int nearest(float[] x, float[] centroids, int k, ScanKernel kernel) {
-        int best = 0;
-        float bestD = Float.POSITIVE_INFINITY;
-        int dim = x.length;
-        for (int c = 0; c < k; c++) {
-            float d = kernel.squaredL2(x, centroids, c * dim);
-            if (d < bestD) {
-                bestD = d;
-                best = c;
-            }
-        }
-        return best;
+        new CentroidTable(centroids, k, dim).assign(data, n, kernel, out);
     }
 
     private static float[] mean(float[] data, int n, int dim) {

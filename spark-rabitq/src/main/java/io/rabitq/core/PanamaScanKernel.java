@@ -201,4 +201,43 @@ final class PanamaScanKernel implements ScanKernel {
         }
         return s;
     }
+
+    @Override
+    public void blockDots(float[] x, int xOff, int rows, int dim, float[] table, int b0, int b1, float[] out, int outOff) {
+        int columns = table.length / dim;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int x0 = xOff + r * dim;
+            for (int b = b0; b < b1; b++) {
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = FloatVector.zero(F);
+                FloatVector a2 = FloatVector.zero(F);
+                FloatVector a3 = FloatVector.zero(F);
+                int t = b * dim * 16;
+                for (int d = 0; d < dim; d++, t += 16) {
+                    FloatVector col = FloatVector.fromArray(F, table, t);
+                    a0 = FloatVector.broadcast(F, x[x0 + d]).fma(col, a0);
+                    a1 = FloatVector.broadcast(F, x[x0 + dim + d]).fma(col, a1);
+                    a2 = FloatVector.broadcast(F, x[x0 + 2 * dim + d]).fma(col, a2);
+                    a3 = FloatVector.broadcast(F, x[x0 + 3 * dim + d]).fma(col, a3);
+                }
+                int o = outOff + r * columns + b * 16;
+                a0.intoArray(out, o);
+                a1.intoArray(out, o + columns);
+                a2.intoArray(out, o + 2 * columns);
+                a3.intoArray(out, o + 3 * columns);
+            }
+        }
+        for (; r < rows; r++) {
+            int xr = xOff + r * dim;
+            for (int b = b0; b < b1; b++) {
+                FloatVector a = FloatVector.zero(F);
+                int t = b * dim * 16;
+                for (int d = 0; d < dim; d++, t += 16) {
+                    a = FloatVector.broadcast(F, x[xr + d]).fma(FloatVector.fromArray(F, table, t), a);
+                }
+                a.intoArray(out, outOff + r * columns + b * 16);
+            }
+        }
+    }
 }

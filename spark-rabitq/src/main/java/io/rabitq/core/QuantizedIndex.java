@@ -11,7 +11,7 @@ public abstract class QuantizedIndex implements AnnIndex {
     private volatile IvfEngine engine;
     private boolean stale = true;
     private boolean readOnly;
-    /** The engine came from a snapshot and its rows are not in the store yet. */
+    /** The engine's clusters hold rows that are not in the store (restored from a snapshot, or released after a build). */
     private boolean restoredRows;
 
     QuantizedIndex(int dim, RabitqOptions options) {
@@ -120,9 +120,14 @@ public abstract class QuantizedIndex implements AnnIndex {
         int n = store.size();
         int nlist = options.nlist() > 0 ? options.nlist() : defaultNlist(n);
         int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
-        engine = IvfEngine.build(options.metric(), dim, store.ids(), store.vectors(), nlist, options.rotation(),
+        engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist, options.rotation(),
                 options.seed(), codeBits, foldsCentroids(), keepsRawVectors(), options.kernel());
         stale = false;
+        if (keepsRawVectors()) {
+            // The clusters hold every row now; a later add copies them back (reclaimRestoredRows).
+            store.clear();
+            restoredRows = true;
+        }
     }
 
     /** The built engine, building first if needed. */

@@ -132,4 +132,24 @@ final class ScalarScanKernel implements ScanKernel {
         }
         return s;
     }
+
+    @Override
+    public void blockDots(float[] x, int xOff, int rows, int dim, float[] table, int b0, int b1, float[] out, int outOff) {
+        int columns = table.length / dim;
+        float[] acc = new float[LANES];
+        for (int r = 0; r < rows; r++) {
+            int xr = xOff + r * dim;
+            for (int b = b0; b < b1; b++) {
+                java.util.Arrays.fill(acc, 0f);
+                int t = b * dim * LANES;
+                for (int d = 0; d < dim; d++, t += LANES) {
+                    float v = x[xr + d];
+                    for (int l = 0; l < LANES; l++) {
+                        acc[l] = Math.fma(v, table[t + l], acc[l]);
+                    }
+                }
+                System.arraycopy(acc, 0, out, outOff + r * columns + b * LANES, LANES);
+            }
+        }
+    }
 }

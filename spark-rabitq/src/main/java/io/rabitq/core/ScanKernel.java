@@ -35,4 +35,12 @@ public interface ScanKernel {
 
     /** Inner product of {@code a} and {@code b[off, off + a.length)}; all kernels agree bit for bit. */
     float dot(float[] a, float[] b, int off);
+
+    /**
+     * Dot products of {@code rows} (at most 4) consecutive rows of {@code x}, starting at {@code xOff}, with the
+     * columns of blocks {@code [b0, b1)} of a {@link CentroidTable} layout: row r times column {@code b * 16 + l}
+     * goes to {@code out[outOff + r * columns + b * 16 + l]}, {@code columns = table.length / dim}. Each column accumulates {@code fma(x[d], t, acc)} in ascending d from zero,
+     * so all kernels agree bit for bit.
+     */
+    void blockDots(float[] x, int xOff, int rows, int dim, float[] table, int b0, int b1, float[] out, int outOff);
 }

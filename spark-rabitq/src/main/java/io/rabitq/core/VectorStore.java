@@ -9,8 +9,10 @@ import java.util.Arrays;
 final class VectorStore {
     private final int dim;
     private final Metric metric;
-    private final LongHashSet seen = new LongHashSet();
-    private long[] ids = new long[64];
+    /** Rows a single store can hold: its row-major array is one Java array. */
+    private final int maxRows;
+    private LongHashSet seen;
+    private long[] ids;
     private float[] data;
     private int size;
 
@@ -20,7 +22,16 @@ final class VectorStore {
         }
         this.dim = dim;
         this.metric = metric;
-        this.data = new float[64 * dim];
+        this.maxRows = (Integer.MAX_VALUE - 16) / dim;
+        clear();
+    }
+
+    /** Forgets every vector and releases the arrays. */
+    void clear() {
+        seen = new LongHashSet();
+        ids = new long[64];
+        data = new float[64 * dim];
+        size = 0;
     }
 
     void add(long id, float[] vector) {
@@ -29,12 +40,22 @@ final class VectorStore {
             throw new DuplicateIdException(id);
         }
         if (size == ids.length) {
-            ids = Arrays.copyOf(ids, size * 2);
-            data = Arrays.copyOf(data, size * 2 * dim);
+            grow();
         }
         ids[size] = id;
         System.arraycopy(v, 0, data, size * dim, dim);
         size++;
+    }
+
+    /** Grows by half (not double) so that building a large index, which copies the rows once, fits in less heap. */
+    private void grow() {
+        if (size == maxRows) {
+            throw new InvalidParameterException("one index holds at most " + maxRows + " vectors of dimension " + dim
+                    + " (one Java array); split the data into partitions, as Spark bundles do");
+        }
+        int rows = (int) Math.min(maxRows, size + Math.max(64L, size / 2L));
+        ids = Arrays.copyOf(ids, rows);
+        data = Arrays.copyOf(data, rows * dim);
     }
 
     /** Validates a vector or query and returns it in the index's internal form (normalized for cosine). */
@@ -62,8 +83,4 @@ final class VectorStore {
         return data;
     }
 
-    /** Row-major vectors (a copy of exactly {@code size * dim} floats). */
-    float[] vectors() {
-        return Arrays.copyOf(data, size * dim);
-    }
 }

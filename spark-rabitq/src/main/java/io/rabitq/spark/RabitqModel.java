@@ -7,8 +7,8 @@ import io.rabitq.bundle.BundleSpec;
 import io.rabitq.bundle.GenerationWriter;
 import io.rabitq.bundle.Manifest;
 import io.rabitq.bundle.PartitionWriter;
+import io.rabitq.core.CentroidTable;
 import io.rabitq.core.IndexSnapshot;
-import io.rabitq.core.KMeans;
 import io.rabitq.core.Kernels;
 import io.rabitq.core.Metric;
 import io.rabitq.core.RabitqQuantizer;
@@ -53,6 +53,7 @@ public final class RabitqModel implements Serializable, MLWritable {
     private final float[] centroids;
     private final int nlist;
     private transient RabitqQuantizer quantizer;
+    private transient CentroidTable centroidTable;
 
     RabitqModel(String idCol, String inputCol, int dim, Metric metric, RotationKind rotation, long seed, int codeBits,
                 float[] centroids, int nlist) {
@@ -133,7 +134,14 @@ public final class RabitqModel implements Serializable, MLWritable {
     }
 
     int assign(float[] prepared) {
-        return KMeans.nearest(prepared, centroids, nlist, Kernels.scan());
+        return centroidTable().nearest(prepared, Kernels.scan());
+    }
+
+    private synchronized CentroidTable centroidTable() {
+        if (centroidTable == null) {
+            centroidTable = new CentroidTable(centroids, nlist, dim);
+        }
+        return centroidTable;
     }
 
     /**

@@ -147,4 +147,46 @@ class KernelAgreementTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "dim={0}")
+    @ValueSource(ints = {3, 128, 784})
+    void centroidAssignmentAgreesAcrossKernelsAndFindsTheNearestCentroid(int dim) {
+        assumeVector();
+        Random r = new Random(dim);
+        int k = 37; // not a multiple of the 16-centroid column block
+        int n = 203; // not a multiple of the row chunk or group
+        float[] centroids = new float[k * dim];
+        float[] rows = new float[n * dim];
+        for (int i = 0; i < centroids.length; i++) {
+            centroids[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) r.nextGaussian();
+        }
+        CentroidTable table = new CentroidTable(centroids, k, dim);
+        int[] bySca = new int[n];
+        int[] byVec = new int[n];
+        table.assign(rows, n, scalar, bySca);
+        table.assign(rows, n, vector, byVec);
+        assertArrayEquals(bySca, byVec);
+        for (int i = 0; i < n; i++) {
+            float[] x = java.util.Arrays.copyOfRange(rows, i * dim, (i + 1) * dim);
+            int exact = 0;
+            for (int c = 1; c < k; c++) {
+                if (scalar.squaredL2(x, centroids, c * dim) < scalar.squaredL2(x, centroids, exact * dim)) {
+                    exact = c;
+                }
+            }
+            float best = scalar.squaredL2(x, centroids, exact * dim);
+            float got = scalar.squaredL2(x, centroids, bySca[i] * dim);
+            assertTrue(got <= best * (1 + 1e-4f) + 1e-4f, "row " + i + ": centroid " + bySca[i] + " at " + got
+                    + " but " + exact + " at " + best);
+            assertEquals(bySca[i], table.nearest(x, vector), "single-row and chunked assignment differ at row " + i);
+            float[] viaScalar = new float[k];
+            float[] viaVector = new float[k];
+            table.distances(x, i % 2 == 0, scalar, viaScalar);
+            table.distances(x, i % 2 == 0, vector, viaVector);
+            assertArrayEquals(viaScalar, viaVector);
+        }
+    }
 }
