@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -19,13 +21,14 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * {@code bin/spark-rabitq bench-suite [--quick]}: our indexes against Lucene HNSW (float32, int7, int4) and
- * hnswlib-core on the same data in one JVM, each swept over its search knob; recall@1/10/100 against exact
+ * {@code bin/spark-rabitq bench-suite [--quick] [--dataset synthetic|mnist] [--only key,...]}: our indexes against
+ * Lucene 9.12 HNSW (float32, int7, int4) and hnswlib-core in this JVM and Lucene 10 HNSW (float32, int7, int4, BBQ) in a
+ * second JVM on a JDK 21+, on the same data, each swept over its search knob; recall@1/10/100 against exact
  * ground truth, single-thread QPS (ours also on 2 threads), build time and heap bytes per vector. Writes
  * {@code docs/BENCHMARKS.md} and recall–QPS plots under {@code docs/img/}.
  */
 public final class PeerSuite {
-    /** Timed searches per configuration: at least this long. */
+    /** Timed searches per configuration: at least this long (half a second in {@code --quick}). */
     static long MIN_TIMED_NANOS = 1_000_000_000L;
 
     private PeerSuite() {
@@ -38,62 +41,106 @@ public final class PeerSuite {
         }
     }
 
+    /** In-process engines by suite key. */
+    private static final Map<String, Function<float[][], Peers.Engine>> ENGINES = new LinkedHashMap<>();
+
+    static {
+        ENGINES.put("flat", Peers::flat);
+        ENGINES.put("ivf", Peers::ivf);
+        ENGINES.put("lucene9-float32", b -> Peers.lucene(b, 32));
+        ENGINES.put("lucene9-int7", b -> Peers.lucene(b, 7));
+        ENGINES.put("lucene9-int4", b -> Peers.lucene(b, 4));
+        ENGINES.put("hnswlib", Peers::hnswlib);
+    }
+
+    /** Lucene 10 formats by suite key ({@code lucene10-<format>}), run in a second JVM. */
+    private static final List<String> LUCENE10 = List.of("float32", "int7", "int4", "bbq");
+
+    /**
+     * Engines left out of data sets of a million rows or more, so that the full run stays under 30 minutes: Lucene
+     * 9.12 builds its 1M graphs without SIMD in 8–10 minutes each and Lucene 10 (float32, int7, BBQ) is the stronger
+     * peer there; int4 trails int7. MNIST and {@code --quick} still run them all; {@code --only} runs them at any size.
+     */
+    private static final Set<String> SKIPPED_AT_SCALE = Set.of("lucene9-float32", "lucene9-int7", "lucene9-int4",
+            "lucene10-int4");
+
     public static void main(String[] args) throws IOException, InterruptedException {
         Locale.setDefault(Locale.ROOT);
         System.setProperty("java.awt.headless", "true");
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick");
+        if (quick) {
+            MIN_TIMED_NANOS = 500_000_000L;
+        }
         Path out = Path.of(option(a, "--out", "docs"));
         String mnistDir = option(a, "--mnist", ".rabitq/mnist");
         int n = Integer.parseInt(option(a, "--n", quick ? "50000" : "1000000"));
         int nq = Integer.parseInt(option(a, "--queries", quick ? "100" : "1000"));
-        String mode = quick ? " --quick" : "";
+        String only = option(a, "--only", null);
+        String dataset = option(a, "--dataset", "all");
+        String base = "bin/spark-rabitq bench-suite" + (quick ? " --quick" : "");
 
         List<Data> sets = new ArrayList<>();
-        Dataset synth = ClusteredGaussian.generate(n, nq, 128, 42);
-        sets.add(withTruth("synthetic clustered " + n + " x 128", "bin/spark-rabitq bench-suite" + mode + " --n " + n,
-                synth.baseRows(), synth.queryRows()));
-        sets.add(mnist(Path.of(mnistDir), nq, "bin/spark-rabitq bench-suite" + mode));
+        if (dataset.equals("all") || dataset.equals("synthetic")) {
+            Dataset synth = ClusteredGaussian.generate(n, nq, 128, 42);
+            sets.add(withTruth("synthetic clustered " + n + " x 128", base + " --n " + n + " --dataset synthetic",
+                    synth.baseRows(), synth.queryRows()));
+        }
+        if (dataset.equals("all") || dataset.equals("mnist")) {
+            sets.add(mnist(Path.of(mnistDir), nq, base + " --dataset mnist"));
+        }
         if (option(a, "--base", null) != null) {
             VecsIO.Matrix<float[]> b = VecsIO.readFvecs(Path.of(option(a, "--base", null)), Integer.MAX_VALUE);
             VecsIO.Matrix<float[]> q = VecsIO.readFvecs(Path.of(option(a, "--query-file", null)), nq);
-            sets.add(withTruth(Path.of(option(a, "--base", null)).getFileName().toString(), String.join(" ", args),
+            sets.add(withTruth(Path.of(option(a, "--base", null)).getFileName().toString(), base + " --dataset none --base "
+                    + option(a, "--base", null) + " --query-file " + option(a, "--query-file", null),
                     rows(b.data(), b.dim()), rows(q.data(), q.dim())));
+        }
+        String[] why = new String[1];
+        Optional<Path> java25 = Lucene10.java(why);
+        List<String> notes = new ArrayList<>();
+        if (java25.isEmpty()) {
+            notes.add("The Lucene " + Lucene10.VERSION + " peer did not run: " + why[0] + ".");
         }
 
         List<Report.Row> results = new ArrayList<>();
         for (Data d : sets) {
             System.err.printf("== %s: %d base, %d queries, D %d%n", d.name(), d.base().length, d.queries().length, d.dim());
-            Map<String, Function<float[][], Peers.Engine>> engines = new LinkedHashMap<>();
-            engines.put("flat", Peers::flat);
-            engines.put("ivf", Peers::ivf);
-            engines.put("lucene32", b -> Peers.lucene(b, 32));
-            engines.put("lucene7", b -> Peers.lucene(b, 7));
-            engines.put("lucene4", b -> Peers.lucene(b, 4));
-            engines.put("hnswlib", Peers::hnswlib);
-            for (Map.Entry<String, Function<float[][], Peers.Engine>> e : engines.entrySet()) {
+            Set<String> keys = new LinkedHashSet<>(ENGINES.keySet());
+            LUCENE10.forEach(f -> keys.add("lucene10-" + f));
+            keys.removeIf(k -> only != null ? !Arrays.asList(only.split(",")).contains(k)
+                    : d.base().length >= 1_000_000 && SKIPPED_AT_SCALE.contains(k));
+            List<String> lucene10 = keys.stream().filter(k -> k.startsWith("lucene10-")).toList();
+            if (!lucene10.isEmpty() && java25.isPresent()) { // one second JVM for all its formats
+                results.addAll(Lucene10.run(d, java25.get(), lucene10.stream().map(k -> k.substring(9)).toList(),
+                        d.command() + " --only lucene10-"));
+            }
+            keys.removeAll(lucene10);
+            for (String key : keys) {
+                String command = d.command() + " --only " + key;
                 long before = usedHeap();
                 long t0 = System.nanoTime();
-                try (Peers.Engine engine = e.getValue().apply(d.base())) {
+                try (Peers.Engine engine = ENGINES.get(key).apply(d.base())) {
                     double build = (System.nanoTime() - t0) / 1e9;
                     double bytesPerVector = Math.max(0, usedHeap() - before) / (double) d.base().length;
                     for (int knob : engine.sweep()) {
                         engine.setKnob(knob);
-                        results.add(measure(d, engine, knob, build, bytesPerVector, 1));
-                        if (e.getKey().equals("ivf")) {
-                            results.add(measure(d, engine, knob, build, bytesPerVector, 2));
+                        results.add(measure(d, engine, knob, build, bytesPerVector, 1, command));
+                        if (key.equals("ivf")) {
+                            results.add(measure(d, engine, knob, build, bytesPerVector, 2, command));
                         }
-                        if (e.getKey().equals("flat")) {
+                        if (key.equals("flat")) {
                             break;
                         }
                     }
                 }
             }
         }
-        Report.write(out, results, sets);
+        Report.write(out, results, sets, notes);
     }
 
-    private static Report.Row measure(Data d, Peers.Engine engine, int knob, double build, double bytesPerVector, int threads) {
+    private static Report.Row measure(Data d, Peers.Engine engine, int knob, double build, double bytesPerVector, int threads,
+                                      String command) {
         float[][] q = d.queries();
         int[][] top10 = new int[q.length][];
         int[][] top100 = new int[q.length][];
@@ -116,12 +163,12 @@ public final class PeerSuite {
         String params = engine.knob().equals("-") ? "exact scan" : engine.knob() + " = " + knob;
         Report.Row row = new Report.Row(d.name(), d.base().length, d.dim(), engine.name(), params, threads,
                 recall(top10, d.truth(), 1), recall(top10, d.truth(), 10), recall(top100, d.truth(), 100), qps, build, bytesPerVector,
-                d.command());
+                command);
         System.err.printf("  %-28s %-38s t%d recall@10 %.4f  %8.0f QPS%n", row.engine(), row.params(), threads, row.recall10(), qps);
         return row;
     }
 
-    private static double recall(int[][] found, int[] truth, int k) {
+    static double recall(int[][] found, int[] truth, int k) {
         long hits = 0;
         for (int q = 0; q < found.length; q++) {
             Set<Integer> want = new HashSet<>();
@@ -198,7 +245,7 @@ public final class PeerSuite {
         return out;
     }
 
-    private static float[] flat(float[][] rows) {
+    static float[] flat(float[][] rows) {
         float[] out = new float[rows.length * rows[0].length];
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);

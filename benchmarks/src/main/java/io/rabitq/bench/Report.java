@@ -22,23 +22,25 @@ final class Report {
                double recall100, double qps, double buildSeconds, double bytesPerVector, String command) {
     }
 
-    static void write(Path docs, List<Row> rows, List<PeerSuite.Data> sets) throws IOException {
+    static void write(Path docs, List<Row> rows, List<PeerSuite.Data> sets, List<String> notes) throws IOException {
         Path img = docs.resolve("img");
         Files.createDirectories(img);
         StringBuilder md = new StringBuilder("# Benchmarks against peers\n\n");
-        md.append("Written by `bin/spark-rabitq bench-suite` (every row below was produced by the command in its dataset's heading, ")
-                .append("in one JVM run). Recall is against exact ground truth; QPS is single-query searches on one thread ")
+        md.append("Written by `bin/spark-rabitq bench-suite` in one run (Lucene 10 in a second JVM on a JDK 21+); the last column ")
+                .append("of each row is the command that reruns just that engine. Recall is against exact ground truth; QPS is single-query searches on one thread ")
                 .append("(ours also with 2 threads, queries in parallel), at least one second of searches after an untimed pass; ")
                 .append("bytes/vector is the heap an index holds after building, measured the same way for every engine ")
                 .append("(used heap after GC, before and after the build).\n\n");
-        md.append("Machine: ").append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
-                .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append(", max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MB. Index builds use every core.\n\n");
+        md.append("Machine: ").append(machine()).append(". Index builds use every core.\n\n");
         int jdk = Runtime.version().feature();
         if (jdk < 20 || jdk > 23) {
             md.append("Note: Lucene 9.12 uses its SIMD (Panama) vector code only on JDK 20 to 23; on this JDK it runs its scalar ")
-                    .append("code (it says so at startup). Our kernels use the Vector API incubator module on JDK 17 and 25 alike. ")
-                    .append("A Lucene 10 peer on JDK 25 (with its SIMD code and BBQ) is not built yet.\n\n");
+                    .append("code (it says so at startup). Lucene ").append(Lucene10.VERSION).append(" runs on the newest JDK 21+ ")
+                    .append("found, with its SIMD code; its quantized formats (int7, int4, BBQ) are rescored at full precision by ")
+                    .append("Lucene's RescoreTopNQuery. Our kernels use the Vector API incubator module on JDK 17.\n\n");
+        }
+        for (String note : notes) {
+            md.append("Note: ").append(note).append("\n\n");
         }
         for (PeerSuite.Data d : sets) {
             List<Row> mine = rows.stream().filter(r -> r.dataset().equals(d.name())).toList();
@@ -57,11 +59,11 @@ final class Report {
                 md.append(String.format("| %s | %s | %.4f | %.0f | %.0f |%n", r.engine(), r.params(), r.recall10(), r.qps(), r.bytesPerVector()));
             }
             md.append("\n![recall vs QPS](img/").append(file).append(")\n\n");
-            md.append("| engine | params | threads | recall@1 | recall@10 | recall@100 | QPS | build s | bytes/vector |\n")
-                    .append("|---|---|---|---|---|---|---|---|---|\n");
+            md.append("| engine | params | threads | recall@1 | recall@10 | recall@100 | QPS | build s | bytes/vector | command |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|---|\n");
             for (Row r : mine) {
-                md.append(String.format("| %s | %s | %d | %.4f | %.4f | %.4f | %.0f | %.1f | %.0f |%n", r.engine(), r.params(), r.threads(),
-                        r.recall1(), r.recall10(), r.recall100(), r.qps(), r.buildSeconds(), r.bytesPerVector()));
+                md.append(String.format("| %s | %s | %d | %.4f | %.4f | %.4f | %.0f | %.1f | %.0f | `%s` |%n", r.engine(), r.params(),
+                        r.threads(), r.recall1(), r.recall10(), r.recall100(), r.qps(), r.buildSeconds(), r.bytesPerVector(), r.command()));
             }
             md.append('\n');
             plot(d.name(), mine, img.resolve(file));
@@ -81,6 +83,12 @@ final class Report {
             chart.addSeries(e.getKey(), s.stream().mapToDouble(Row::recall10).toArray(), s.stream().mapToDouble(Row::qps).toArray());
         }
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** CPU model, cores, JVM and max heap. */
+    static String machine() {
+        return cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores; " + System.getProperty("java.vm.name") + ' '
+                + System.getProperty("java.version") + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MB";
     }
 
     private static String cpu() {

@@ -2,12 +2,15 @@ package io.rabitq.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.rabitq.datasets.ClusteredGaussian;
 import io.rabitq.datasets.Dataset;
 import io.rabitq.datasets.GroundTruth;
 import java.util.HashSet;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -43,5 +46,22 @@ class PeersTest {
                 assertTrue(hits / 300.0 >= 0.8, e.name() + " recall@10 " + hits / 300.0);
             }
         }
+    }
+
+    @Test
+    void theLucene10PeerInASecondJvmFindsTheTrueNeighbours() throws Exception {
+        Optional<Path> java = Lucene10.java(new String[1]);
+        assumeTrue(java.isPresent(), "no JDK 21+ on this machine for the Lucene 10 peer");
+        Dataset d = ClusteredGaussian.generate(2000, 20, 16, 5);
+        PeerSuite.Data data = new PeerSuite.Data("small", "cmd", d.baseRows(), d.queryRows(),
+                GroundTruth.compute(d.base(), d.queries(), 16, 100, "l2"));
+        List<Report.Row> rows = Lucene10.run(data, java.get(), List.of("float32", "bbq"), "cmd --only lucene10-");
+        assertEquals(12, rows.size(), "six numCandidates per format");
+        Report.Row widestFloat = rows.get(5);
+        assertTrue(widestFloat.engine().contains("float32") && widestFloat.recall10() >= 0.9, widestFloat.toString());
+        Report.Row widestBbq = rows.get(11);
+        assertTrue(widestBbq.engine().contains("bbq") && widestBbq.recall10() >= 0.9, widestBbq.toString());
+        assertTrue(widestBbq.qps() > 0 && widestBbq.bytesPerVector() > 0, widestBbq.toString());
+        assertEquals("cmd --only lucene10-bbq", widestBbq.command());
     }
 }

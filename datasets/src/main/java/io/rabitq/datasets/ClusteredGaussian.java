@@ -44,6 +44,42 @@ public final class ClusteredGaussian {
         return out;
     }
 
+    /**
+     * The same distribution as an endless seeded stream of base rows, for data too large to hold twice (the scale
+     * benchmark feeds an index and an exact scan from it). Queries come from their own seeded stream, so this is not
+     * the data {@link #generate} returns for the same seed.
+     */
+    public static final class Stream {
+        private final int dim;
+        private final float[] centres;
+        private final long seed;
+        private final SplittableRandom rows;
+
+        public Stream(int dim, long seed) {
+            if (dim <= 0) {
+                throw new IllegalArgumentException("dim must be > 0 but was " + dim);
+            }
+            this.dim = dim;
+            this.seed = seed;
+            SplittableRandom rnd = new SplittableRandom(seed);
+            centres = new float[DEFAULT_CLUSTERS * dim];
+            for (int i = 0; i < centres.length; i++) {
+                centres[i] = (float) (rnd.nextDouble() * 4 - 2);
+            }
+            rows = rnd.split();
+        }
+
+        /** {@code count} query rows, row-major; the same for every call. */
+        public float[] queries(int count) {
+            return fill(count, dim, DEFAULT_CLUSTERS, DEFAULT_SIGMA, centres, new SplittableRandom(seed ^ 0x5DEECE66DL));
+        }
+
+        /** The next {@code count} base rows, row-major. */
+        public float[] next(int count) {
+            return fill(count, dim, DEFAULT_CLUSTERS, DEFAULT_SIGMA, centres, rows);
+        }
+    }
+
     private static double gaussian(SplittableRandom rnd) {
         double u1 = 1.0 - rnd.nextDouble();
         double u2 = rnd.nextDouble();

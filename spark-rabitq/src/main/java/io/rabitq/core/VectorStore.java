@@ -47,6 +47,15 @@ final class VectorStore {
         size++;
     }
 
+    /** Makes room for {@code rows} vectors in all, so adding that many copies the array no more. */
+    void reserve(int rows) {
+        if (rows > ids.length) {
+            int capped = Math.min(rows, maxRows);
+            ids = Arrays.copyOf(ids, capped);
+            data = Arrays.copyOf(data, capped * dim);
+        }
+    }
+
     /** Grows by half (not double) so that building a large index, which copies the rows once, fits in less heap. */
     private void grow() {
         if (size == maxRows) {
