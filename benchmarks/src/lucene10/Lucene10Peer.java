@@ -41,7 +41,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * untimed pass then at least one second timed.
  */
 public class Lucene10Peer {
-    static final int[] SWEEP = {10, 20, 40, 80, 160, 320};
+    static final int[] SWEEP = {10, 20, 40, 80, 160, 320, 640};
 
     public static void main(String[] args) throws Exception {
         float[][] base = readFvecs(Path.of(args[0]));

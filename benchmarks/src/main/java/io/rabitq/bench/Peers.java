@@ -174,7 +174,7 @@ final class Peers {
                 }
 
                 public int[] sweep() {
-                    return new int[] {10, 20, 40, 80, 160, 320};
+                    return new int[] {10, 20, 40, 80, 160, 320, 640};
                 }
 
                 public void setKnob(int v) {
@@ -239,7 +239,7 @@ final class Peers {
             }
 
             public int[] sweep() {
-                return new int[] {10, 20, 40, 80, 160, 320};
+                return new int[] {10, 20, 40, 80, 160, 320, 640};
             }
 
             public void setKnob(int v) {
