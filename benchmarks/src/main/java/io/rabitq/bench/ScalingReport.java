@@ -67,7 +67,7 @@ final class ScalingReport {
         }
         sb.append(String.format("%nFitted growth (least squares on log–log): build time ∝ n^%.2f, search time per query ∝ n^%.2f, "
                 + "held heap ∝ n^%.2f.%n", build.exponent(), search.exponent(), held.exponent()));
-        sb.append("\nWhy: the default nlist is 4√n, so assigning a row costs O(√n) centroid distances (build ∝ n^1.5 at most;"
+        sb.append("\nWhy: the default nlist is 4√n (capped at n/100 below 160,000 rows), so assigning a row costs O(√n) centroid distances (build ∝ n^1.5 at most;"
                 + " k-means trains on a sample of 32 rows per centroid); a query probes nprobe of the √n clusters, each of"
                 + " ~√n/4 rows (search ∝ √n when nprobe stays flat); memory is per row (∝ n).\n");
         appendProjection(sb, build, search, points.get(points.size() - 1), cores);

@@ -2,7 +2,7 @@ package io.rabitq.core;
 
 /**
  * IVF + RaBitQ with error-bound-gated exact rerank, the index to use. Vectors are grouped by k-means
- * (default nlist = 4 sqrt(n), 1 below 1,000 vectors), a query scans the codes of its {@code nprobe} nearest
+ * (default nlist = 4 sqrt(n), at most n / 100, 1 below 1,000 vectors), a query scans the codes of its {@code nprobe} nearest
  * clusters, and a vector is reranked with its raw float vector only when its estimated distance minus the
  * RaBitQ error bound (ε0 = 1.9) beats the current k-th exact distance. No knob besides {@code nprobe};
  * returned distances are exact. A part of a split index returns {@link RerankLog}s that merge into exactly the
@@ -19,9 +19,13 @@ public final class IvfRabitqIndex extends QuantizedIndex {
         super(dim, options);
     }
 
-    /** Default number of clusters for {@code n} vectors. */
+    /**
+     * Default number of clusters for {@code n} vectors: 4 sqrt(n), but at most n / 100, because every probed cluster
+     * costs a query preparation worth scanning about a hundred rows (below 160,000 vectors the cap applies: on MNIST,
+     * 9,000 x 784, 95 clusters reach recall@10 0.95 at about twice the QPS of 379).
+     */
     public static int defaultNlist(long n) {
-        return n < 1000 ? 1 : (int) Math.round(4 * Math.sqrt(n));
+        return n < 1000 ? 1 : (int) Math.round(Math.min(4 * Math.sqrt(n), n / 100.0));
     }
 
     /** Default clusters probed per query for {@code nlist} clusters. */

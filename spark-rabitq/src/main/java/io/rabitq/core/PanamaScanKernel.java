@@ -26,8 +26,22 @@ final class PanamaScanKernel implements ScanKernel {
     private static final VectorShuffle<Short> HALF_SWAP = VectorShuffle.fromOp(S, i -> (i + 16) & 31);
     private static final ByteVector OFFSET_LOW;
     private static final ByteVector OFFSET_HIGH;
+    /** PICK[i] moves component i of lane l's group (qu[4 (l / 16) + i]) into lane l. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Byte>[] PICK = new VectorShuffle[4];
+    /** BIT[i] keeps lane l where bit i of the table entry l % 16 is set. */
+    private static final ByteVector[] BIT = new ByteVector[4];
 
     static {
+        for (int i = 0; i < 4; i++) {
+            int bit = i;
+            PICK[i] = VectorShuffle.fromOp(B, l -> 4 * (l >>> 4) + bit);
+            byte[] keep = new byte[64];
+            for (int l = 0; l < 64; l++) {
+                keep[l] = (byte) (((l & 15) >>> bit & 1) != 0 ? 0xFF : 0);
+            }
+            BIT[i] = ByteVector.fromArray(B, keep, 0);
+        }
         byte[] lo = new byte[64];
         byte[] hi = new byte[64];
         for (int l = 0; l < 64; l++) {
@@ -57,14 +71,15 @@ final class PanamaScanKernel implements ScanKernel {
     public void encode(QueryCode q, int paddedDim) {
         byte[] qu = q.qu;
         byte[] lut = q.lut;
-        int groups = paddedDim >>> 2;
-        for (int s = 0; s < groups; s++) {
-            int base = (s >>> 2) * 64 + (s & 3) * 16;
-            int d = 4 * s;
-            lut[base] = 0;
-            for (int x = 1; x < 16; x++) {
-                lut[base + x] = (byte) (lut[base + (x & (x - 1))] + qu[d + Integer.numberOfTrailingZeros(x)]);
+        // Table row r holds the 16 subset sums of each of the 4 groups of 4 components qu[16r .. 16r + 16): entry x of
+        // group g is the sum of qu[16r + 4g + i] over the bits i of x, built as 4 masked broadcasts (sums stay below 128).
+        for (int r = 0, rows = paddedDim >>> 4; r < rows; r++) {
+            ByteVector src = ByteVector.fromArray(B, qu, r << 4);
+            ByteVector sum = src.rearrange(PICK[0]).and(BIT[0]);
+            for (int i = 1; i < 4; i++) {
+                sum = sum.add(src.rearrange(PICK[i]).and(BIT[i]));
             }
+            sum.intoArray(lut, r << 6);
         }
     }
 

@@ -14,7 +14,10 @@ public final class QueryCode {
     /** Largest quantized component, {@code 2^BITS - 1}. */
     public static final int MAX_LEVEL = (1 << BITS) - 1;
 
-    /** Quantized residual, one value in [0, {@link #MAX_LEVEL}] per padded dimension. */
+    /**
+     * Quantized residual, one value in [0, {@link #MAX_LEVEL}] per padded dimension, plus 48 bytes of slack so the
+     * vector kernel can load 64 bytes at every 16-dimension row.
+     */
     final byte[] qu;
     /** Bit planes for the scalar kernel: word w of plane j at {@code planes[BITS * w + j]}. */
     final long[] planes;
@@ -38,7 +41,7 @@ public final class QueryCode {
 
     QueryCode(int paddedDim) {
         residual = new float[paddedDim];
-        qu = new byte[paddedDim];
+        qu = new byte[paddedDim + 48];
         planes = new long[paddedDim / 64 * BITS];
         lut = new byte[paddedDim * 4];
     }

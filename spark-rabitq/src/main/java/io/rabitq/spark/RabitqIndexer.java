@@ -46,7 +46,7 @@ public final class RabitqIndexer {
         return this;
     }
 
-    /** Number of IVF clusters; 0 (default) means 4 sqrt(n). */
+    /** Number of IVF clusters; 0 (default) means {@link IvfRabitqIndex#defaultNlist}: 4 sqrt(n), at most n / 100. */
     public RabitqIndexer setNlist(int n) {
         if (n < 0) {
             throw new InvalidInputException("nlist must be >= 0 (0 = automatic) but was " + n);
