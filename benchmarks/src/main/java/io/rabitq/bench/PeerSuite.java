@@ -80,6 +80,14 @@ public final class PeerSuite {
         String only = option(a, "--only", null);
         String dataset = option(a, "--dataset", "all");
         String base = "bin/spark-rabitq bench-suite" + (quick ? " --quick" : "");
+        Set<String> known = new LinkedHashSet<>(ENGINES.keySet());
+        LUCENE10.forEach(f -> known.add("lucene10-" + f));
+        if (only != null && !known.containsAll(Arrays.asList(only.split(",")))) {
+            throw new IllegalArgumentException("--only takes engines from " + known + " but was " + only);
+        }
+        if (!List.of("all", "synthetic", "mnist", "none").contains(dataset)) {
+            throw new IllegalArgumentException("--dataset takes all, synthetic, mnist or none (with --base) but was " + dataset);
+        }
 
         List<Data> sets = new ArrayList<>();
         if (dataset.equals("all") || dataset.equals("synthetic")) {
@@ -107,8 +115,7 @@ public final class PeerSuite {
         List<Report.Row> results = new ArrayList<>();
         for (Data d : sets) {
             System.err.printf("== %s: %d base, %d queries, D %d%n", d.name(), d.base().length, d.queries().length, d.dim());
-            Set<String> keys = new LinkedHashSet<>(ENGINES.keySet());
-            LUCENE10.forEach(f -> keys.add("lucene10-" + f));
+            Set<String> keys = new LinkedHashSet<>(known);
             keys.removeIf(k -> only != null ? !Arrays.asList(only.split(",")).contains(k)
                     : d.base().length >= 1_000_000 && SKIPPED_AT_SCALE.contains(k));
             List<String> lucene10 = keys.stream().filter(k -> k.startsWith("lucene10-")).toList();
@@ -183,7 +190,8 @@ public final class PeerSuite {
         return hits / (double) (found.length * k);
     }
 
-    private static long usedHeap() {
+    /** Used heap after three GCs. */
+    static long usedHeap() {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {
             System.gc();

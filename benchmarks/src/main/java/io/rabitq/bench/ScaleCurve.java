@@ -82,7 +82,7 @@ public final class ScaleCurve {
             q[j] = Arrays.copyOfRange(queries, j * dim, (j + 1) * dim);
             truth[j] = new TopK(10);
         }
-        long before = usedHeap();
+        long before = PeerSuite.usedHeap();
         HeapSampler sampler = new HeapSampler();
         IvfRabitqIndex index = new IvfRabitqIndex(dim);
         index.reserve(n);
@@ -117,7 +117,7 @@ public final class ScaleCurve {
         index.build();
         buildNanos += System.nanoTime() - t0;
         long peak = sampler.stop() - before;
-        long held = usedHeap() - before;
+        long held = PeerSuite.usedHeap() - before;
         int[][] exact = new int[nq][];
         for (int j = 0; j < nq; j++) {
             long[] keys = truth[j].drainKeys(new float[10]);
@@ -162,14 +162,6 @@ public final class ScaleCurve {
             searches += q.length;
         } while (System.nanoTime() - t0 < PeerSuite.MIN_TIMED_NANOS);
         return new double[] {hits / (10.0 * q.length), searches / ((System.nanoTime() - t0) / 1e9)};
-    }
-
-    private static long usedHeap() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** Samples the used heap every 20 ms on a daemon thread; the peak includes garbage not yet collected. */

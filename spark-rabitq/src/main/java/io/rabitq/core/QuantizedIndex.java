@@ -132,7 +132,8 @@ public abstract class QuantizedIndex implements AnnIndex {
                 options.seed(), codeBits, foldsCentroids(), keepsRawVectors(), options.kernel());
         stale = false;
         if (keepsRawVectors()) {
-            // The clusters hold every row now; a later add copies them back (reclaimRestoredRows).
+            // The clusters hold every row now; a later add copies them back in cluster order (reclaimRestoredRows),
+            // so a rebuild then trains on that order: same data, possibly other centroids than one build of it all.
             store.clear();
             restoredRows = true;
         }
