@@ -18,6 +18,10 @@ public final class GroundTruth {
         int nq = queries.length / dim;
         int kk = Math.min(k, n);
         int[] out = new int[nq * kk];
+        if (!metric.equals("l2") && !metric.equals("ip") && !metric.equals("cosine")) {
+            throw new IllegalArgumentException("unknown metric " + metric + "; use l2, ip or cosine");
+        }
+        boolean l2 = metric.equals("l2");
         double[] baseNorms = metric.equals("cosine") ? norms(base, dim) : null;
         IntStream.range(0, nq).parallel().forEach(q -> {
             double[] best = new double[kk];
@@ -26,13 +30,9 @@ public final class GroundTruth {
             Arrays.fill(bestIdx, Integer.MAX_VALUE);
             double qn = baseNorms == null ? 1 : Math.sqrt(dot(queries, q * dim, queries, q * dim, dim));
             for (int i = 0; i < n; i++) {
-                double d;
-                switch (metric) {
-                    case "l2": d = l2(queries, q * dim, base, i * dim, dim); break;
-                    case "ip": d = -dot(queries, q * dim, base, i * dim, dim); break;
-                    case "cosine": d = 1 - dot(queries, q * dim, base, i * dim, dim) / (qn * baseNorms[i]); break;
-                    default: throw new IllegalArgumentException("unknown metric " + metric + "; use l2, ip or cosine");
-                }
+                double d = l2 ? l2(queries, q * dim, base, i * dim, dim)
+                        : baseNorms == null ? -dot(queries, q * dim, base, i * dim, dim)
+                        : 1 - dot(queries, q * dim, base, i * dim, dim) / (qn * baseNorms[i]);
                 if (d < best[kk - 1]) {
                     int j = kk - 1;
                     while (j > 0 && best[j - 1] > d) {
