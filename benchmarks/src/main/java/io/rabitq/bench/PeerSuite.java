@@ -268,7 +268,8 @@ public final class PeerSuite {
         return out;
     }
 
-    private static String option(List<String> args, String name, String defaultValue) {
+    /** The value after {@code name} in {@code args}, or {@code defaultValue}. */
+    static String option(List<String> args, String name, String defaultValue) {
         int i = args.indexOf(name);
         return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : defaultValue;
     }

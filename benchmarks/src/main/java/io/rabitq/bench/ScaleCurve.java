@@ -43,11 +43,11 @@ public final class ScaleCurve {
     public static void main(String[] args) throws IOException {
         Locale.setDefault(Locale.ROOT);
         List<String> a = Arrays.asList(args);
-        int[] sizes = Arrays.stream(option(a, "--sizes", "100000,1000000,10000000").split(",")).mapToInt(Integer::parseInt).toArray();
-        int dim = Integer.parseInt(option(a, "--dim", "128"));
-        int nq = Integer.parseInt(option(a, "--queries", "1000"));
-        double target = Double.parseDouble(option(a, "--target-recall", "0.95"));
-        Path out = Path.of(option(a, "--out", "docs"));
+        int[] sizes = Arrays.stream(PeerSuite.option(a, "--sizes", "100000,1000000,10000000").split(",")).mapToInt(Integer::parseInt).toArray();
+        int dim = Integer.parseInt(PeerSuite.option(a, "--dim", "128"));
+        int nq = Integer.parseInt(PeerSuite.option(a, "--queries", "1000"));
+        double target = Double.parseDouble(PeerSuite.option(a, "--target-recall", "0.95"));
+        Path out = Path.of(PeerSuite.option(a, "--out", "docs"));
         long largest = Arrays.stream(sizes).max().orElse(0);
         long needed = heapNeeded(largest, dim);
         if (Runtime.getRuntime().maxMemory() < needed) {
@@ -195,10 +195,5 @@ public final class ScaleCurve {
 
     private static long gb(long bytes) {
         return (bytes + (1L << 30) - 1) >> 30;
-    }
-
-    private static String option(List<String> args, String name, String defaultValue) {
-        int i = args.indexOf(name);
-        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : defaultValue;
     }
 }

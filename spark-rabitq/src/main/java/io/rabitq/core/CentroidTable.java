@@ -3,7 +3,7 @@ package io.rabitq.core;
 import java.util.stream.IntStream;
 
 /**
- * IVF centroids laid out for blocked distance computation: columns of {@link #LANES} centroids, stored
+ * IVF centroids laid out for blocked distance computation: columns of 16 centroids, stored
  * dimension-major ({@code table[(block * dim + d) * LANES + lane]}), so a kernel computes 16 dot products with
  * one broadcast and one fused multiply-add per dimension and reuses each loaded column for several rows.
  *
@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
  */
 public final class CentroidTable {
     /** Centroids per column block. */
-    public static final int LANES = 16;
+    private static final int LANES = 16;
     /** Rows per chunk of {@link #assign}. */
     private static final int CHUNK_ROWS = 64;
     /** Rows the kernel scores per pass over a column block. */
@@ -49,11 +49,6 @@ public final class CentroidTable {
         this.tileBlocks = Math.max(1, 32768 / (LANES * dim));
     }
 
-    /** Number of centroids. */
-    public int size() {
-        return k;
-    }
-
     long memoryBytes() {
         return 4L * (table.length + norms.length);
     }
@@ -66,7 +61,7 @@ public final class CentroidTable {
     }
 
     /**
-     * Ranking distances of {@code q} to every centroid into {@code out} (length at least {@link #size()}):
+     * Ranking distances of {@code q} to every centroid into {@code out} (length at least the number of centroids):
      * {@code ||c||² - 2<q, c>}, or {@code -<q, c>} when {@code innerProduct}.
      */
     public void distances(float[] q, boolean innerProduct, ScanKernel kernel, float[] out) {

@@ -50,9 +50,7 @@ final class VectorStore {
     /** Makes room for {@code rows} vectors in all, so adding that many copies the array no more. */
     void reserve(int rows) {
         if (rows > ids.length) {
-            int capped = Math.min(rows, maxRows);
-            ids = Arrays.copyOf(ids, capped);
-            data = Arrays.copyOf(data, capped * dim);
+            resize(Math.min(rows, maxRows));
         }
     }
 
@@ -62,7 +60,10 @@ final class VectorStore {
             throw new InvalidParameterException("one index holds at most " + maxRows + " vectors of dimension " + dim
                     + " (one Java array); split the data into partitions, as Spark bundles do");
         }
-        int rows = (int) Math.min(maxRows, size + Math.max(64L, size / 2L));
+        resize((int) Math.min(maxRows, size + Math.max(64L, size / 2L)));
+    }
+
+    private void resize(int rows) {
         ids = Arrays.copyOf(ids, rows);
         data = Arrays.copyOf(data, rows * dim);
     }
