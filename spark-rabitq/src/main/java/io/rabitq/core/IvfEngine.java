@@ -181,12 +181,17 @@ final class IvfEngine {
         return out;
     }
 
-    /** {@link Mode#BOUND_RERANK} search returning each query's {@link RerankLog}, for merging with other parts. */
+    /**
+     * {@link Mode#BOUND_RERANK} search returning each query's {@link RerankLog}, for merging with other parts. When
+     * this part holds the first of a query's probed clusters and every other probed cluster it holds comes before
+     * all those it does not, the whole index scans this part's candidates first, from an empty heap: the part then
+     * runs exactly that gate and its log is just the k best it found, since nothing after them depends on more.
+     */
     RerankLog[] searchLogs(float[][] queries, int k, int[][] givenProbes) {
         QueryState[] states = scan(queries, k, Integer.MAX_VALUE, givenProbes, Mode.BOUND_RERANK_LOG, 1);
         RerankLog[] out = new RerankLog[states.length];
         for (int j = 0; j < states.length; j++) {
-            out[j] = states[j].toLog();
+            out[j] = states[j].toLog(k);
         }
         return out;
     }
@@ -207,7 +212,9 @@ final class IvfEngine {
             for (int c : probe) {
                 perCluster[c]++;
             }
-            states[j] = new QueryState(q, rq, mode, k, mode == Mode.FIXED_RERANK ? satMul(k, rerankFactor) : k);
+            Mode m = mode == Mode.BOUND_RERANK_LOG && size >= k && leadsScan(probe) ? Mode.BOUND_RERANK : mode;
+            states[j] = new QueryState(q, rq, m, k, mode == Mode.FIXED_RERANK ? satMul(k, rerankFactor) : k);
+            states[j].firstCluster = probe.length > 0 ? probe[0] : 0;
         }
         int[] start = new int[nlist + 1];
         for (int c = 0; c < nlist; c++) {
@@ -257,6 +264,23 @@ final class IvfEngine {
             kernel.scan(cc, codes, sinks, g);
         }
         return states;
+    }
+
+    /**
+     * True when the clusters of {@code probe} (ascending) that have rows here come before every one that has none
+     * here (and so may have rows in another part of a split index), and there is at least one.
+     */
+    private boolean leadsScan(int[] probe) {
+        int held = 0;
+        while (held < probe.length && clusters[probe[held]].size > 0) {
+            held++;
+        }
+        for (int i = held; i < probe.length; i++) {
+            if (clusters[probe[i]].size > 0) {
+                return false;
+            }
+        }
+        return held > 0;
     }
 
     /**
@@ -340,6 +364,8 @@ final class IvfEngine {
         ClusterCodes cluster;
         int clusterId;
         int reranked;
+        /** The first probed cluster. */
+        int firstCluster;
         /** The query's own code in folded mode (quantized once). */
         QueryCode code;
         /** BOUND_RERANK_LOG: the reranked candidates in scan order. */
@@ -378,10 +404,23 @@ final class IvfEngine {
             }
         }
 
-        RerankLog toLog() {
+        /**
+         * The log of a logging state; for a state that led the scan, its k best in the positions of its first
+         * cluster (before any other part's) with lower bounds of minus infinity: a replay takes all of them.
+         */
+        RerankLog toLog(int k) {
             queriesAnswered.increment();
-            reranks.add(log.size());
-            return log.build(toUser(1f));
+            if (log != null) {
+                reranks.add(log.size());
+                return log.build(toUser(1f));
+            }
+            reranks.add(reranked);
+            Neighbor[] best = heap.drainNeighbors();
+            RerankLog.Builder lead = new RerankLog.Builder(k, best.length, best.length);
+            for (int i = 0; i < best.length; i++) {
+                lead.add(((long) firstCluster << 32) | i, Float.NEGATIVE_INFINITY, best[i].id(), best[i].distance());
+            }
+            return lead.build(toUser(1f));
         }
 
         Neighbor[] finish(int k) {

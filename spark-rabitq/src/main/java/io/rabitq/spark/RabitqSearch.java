@@ -26,10 +26,11 @@ import scala.Tuple2;
 
 /**
  * Distributed batch search of a bundle: the driver chooses each query's probed clusters once from all
- * centroids (exactly as the single-process index does) and broadcasts them with the queries; one task per bundle
- * partition scans the probed clusters it holds and returns, per query, the rerank log of its part (for IVF
- * bundles; else its top-k); the driver replays the logs of all parts per query (or, for large batches, a shuffle
- * merges them), which reproduces the single-process answer exactly. The result is
+ * centroids (exactly as the single-process index does) and broadcasts them with the queries; each task scans the
+ * probed clusters one bundle partition holds for a slice of the queries and returns, per query, the rerank log of
+ * its part (for IVF bundles — just the k best when its part comes first in the query's scan; else its top-k); the
+ * driver replays the logs of all parts per query (or, for large batches, a shuffle merges them), which reproduces
+ * the single-process answer exactly. The result is
  * {@code (query_id bigint, neighbors array<struct<id:bigint, distance:float>>)} — a row for every query, with an
  * empty array when nothing was found.
  */
@@ -49,6 +50,8 @@ public final class RabitqSearch {
      */
     public static final String DRIVER_MERGE_CONF = "spark.rabitq.search.driverMergeMaxHits";
     static final long DEFAULT_DRIVER_MERGE_MAX_HITS = 2_000_000;
+    /** Fewest queries per task: a chunk is sliced for about two tasks per core, but not thinner. */
+    private static final int MIN_SLICE = 1_000;
 
     private RabitqSearch() {
     }
@@ -76,22 +79,6 @@ public final class RabitqSearch {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
-        List<Row> rows = queryRows.collectAsList();
-        long[] qids = new long[rows.size()];
-        float[][] qvec = new float[rows.size()][];
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            qids[i] = VectorColumns.id(r);
-            if (!r.isNullAt(1) && r.getList(1).size() != m.dim()) {
-                throw new InvalidInputException("query " + qids[i] + " has dimension " + r.getList(1).size() + " but the bundle "
-                        + bundleDir + " has dimension " + m.dim() + "; search with vectors of the indexed dimension");
-            }
-            qvec[i] = VectorColumns.read(r, 1, m.dim(), qids[i]);
-        }
-        int[][] probes = null;
-        if (router instanceof IvfRabitqIndex ivf) {
-            probes = ivf.probes(qvec, nprobe > 0 ? nprobe : ivf.nprobe());
-        }
         SparkSession spark = queries.sparkSession();
         int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
         long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
@@ -99,19 +86,23 @@ public final class RabitqSearch {
         List<Row> merged = new ArrayList<>();
         Dataset<Row> shuffled = null;
         try {
+            Queries all = Queries.collect(queryRows, m.dim(), bundleDir);
+            long[] qids = all.ids();
+            float[][] qvec = all.vectors();
+            int[][] probes = router instanceof IvfRabitqIndex ivf ? ivf.probes(qvec, nprobe > 0 ? nprobe : ivf.nprobe()) : null;
             for (int from = 0; from < qids.length; from += chunk) {
                 int to = Math.min(qids.length, from + chunk);
                 long[] chunkIds = Arrays.copyOfRange(qids, from, to);
-                JavaRDD<Partial[]> answers = partitionAnswers(jsc, bundleDir, generation, m, chunkIds,
-                        Arrays.copyOfRange(qvec, from, to), probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
+                JavaRDD<SliceAnswer> answers = partitionAnswers(jsc, bundleDir, generation, m, Arrays.copyOfRange(qvec, from, to),
+                        probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
                 if ((long) (to - from) * m.partitions().size() * k <= driverMergeMax) {
-                    merged.addAll(mergeOnDriver(chunkIds, answers.collect(), k)); // small batches: no shuffle stage
+                    merged.addAll(mergeOnDriver(chunkIds, m.partitions().size(), answers.collect(), k)); // small batches: no shuffle stage
                 } else {
                     Dataset<Row> part = spark.createDataFrame(answers
                             .flatMapToPair(a -> {
-                                List<Tuple2<Long, Partial>> byQuery = new ArrayList<>(a.length);
-                                for (int j = 0; j < a.length; j++) {
-                                    byQuery.add(new Tuple2<>(chunkIds[j], a[j]));
+                                List<Tuple2<Long, Partial>> byQuery = new ArrayList<>(a.answers().length);
+                                for (int j = 0; j < a.answers().length; j++) {
+                                    byQuery.add(new Tuple2<>(chunkIds[a.from() + j], a.answers()[j]));
                                 }
                                 return byQuery.iterator();
                             })
@@ -120,7 +111,7 @@ public final class RabitqSearch {
                     shuffled = shuffled == null ? part : shuffled.unionAll(part);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
             throw RabitqModel.unwrap(e);
         }
         Dataset<Row> onDriver = spark.createDataFrame(merged, RESULT_SCHEMA);
@@ -141,33 +132,77 @@ public final class RabitqSearch {
     }
 
     /**
-     * One task per bundle partition, each answering every query of the chunk (broadcast with its probes) from the
-     * clusters it holds: one array per partition, in query order, so a task ships one object.
+     * Tasks answer a slice of the chunk's queries (broadcast with their probes) from the clusters of one bundle
+     * partition: a few slices per partition, so that a slow partition does not hold up the job and a finished
+     * task's answer travels while others still scan.
      */
-    private static JavaRDD<Partial[]> partitionAnswers(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
-                                                       long[] qids, float[][] qvec, int[][] probes, int k) {
+    private static JavaRDD<SliceAnswer> partitionAnswers(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
+                                                         float[][] qvec, int[][] probes, int k) {
         Broadcast<float[][]> vectors = jsc.broadcast(qvec);
         Broadcast<int[][]> probeLists = jsc.broadcast(probes);
         int parts = m.partitions().size();
-        List<Integer> numbers = new ArrayList<>();
+        int slices = (int) Math.max(1, Math.min((2L * jsc.defaultParallelism() + parts - 1) / parts, qvec.length / MIN_SLICE));
+        List<int[]> tasks = new ArrayList<>(); // {partition, first query, end}
         for (int p = 0; p < parts; p++) {
-            numbers.add(p);
+            for (int s = 0; s < slices; s++) {
+                tasks.add(new int[] {p, (int) ((long) qvec.length * s / slices), (int) ((long) qvec.length * (s + 1) / slices)});
+            }
         }
         String witness = m.witness();
-        return jsc.parallelize(numbers, parts).map(p -> localAnswers(bundleDir, generation, witness, p, vectors.value(), probeLists.value(), k));
+        return jsc.parallelize(tasks, tasks.size()).map(t -> {
+            float[][] q = Arrays.copyOfRange(vectors.value(), t[1], t[2]);
+            int[][] pr = probeLists.value() == null ? null : Arrays.copyOfRange(probeLists.value(), t[1], t[2]);
+            return new SliceAnswer(t[0], t[1], localAnswers(bundleDir, generation, witness, t[0], q, pr, k));
+        });
+    }
+
+    /** One task's answers: partition {@code partition}'s partial answer for each query from {@code from} on. */
+    record SliceAnswer(int partition, int from, Partial[] answers) implements Serializable {
     }
 
     /** Merges every partition's answer per query, queries in parallel (the driver is otherwise idle here). */
-    private static List<Row> mergeOnDriver(long[] ids, List<Partial[]> answers, int k) {
-        Row[] rows = new Row[ids.length];
-        java.util.stream.IntStream.range(0, ids.length).parallel().forEach(j -> {
-            Partial[] parts = new Partial[answers.size()];
-            for (int p = 0; p < parts.length; p++) {
-                parts[p] = answers.get(p)[j];
+    private static List<Row> mergeOnDriver(long[] ids, int parts, List<SliceAnswer> answers, int k) {
+        Partial[][] byQuery = new Partial[ids.length][parts];
+        for (SliceAnswer a : answers) {
+            for (int j = 0; j < a.answers().length; j++) {
+                byQuery[a.from() + j][a.partition()] = a.answers()[j];
             }
-            rows[j] = RowFactory.create(ids[j], (Object) Partial.rows(Partial.answer(parts, k)));
-        });
+        }
+        Row[] rows = new Row[ids.length];
+        java.util.stream.IntStream.range(0, ids.length).parallel()
+                .forEach(j -> rows[j] = RowFactory.create(ids[j], (Object) Partial.rows(Partial.answer(byQuery[j], k))));
         return Arrays.asList(rows);
+    }
+
+    /** The queries' ids and vectors, read and checked on the executors so that no boxed floats reach the driver. */
+    record Queries(long[] ids, float[][] vectors) implements Serializable {
+        static Queries collect(Dataset<Row> queryRows, int dim, String bundleDir) {
+            List<Queries> parts = queryRows.toJavaRDD().mapPartitions(rows -> {
+                List<Long> ids = new ArrayList<>();
+                List<float[]> vectors = new ArrayList<>();
+                while (rows.hasNext()) {
+                    Row r = rows.next();
+                    long id = VectorColumns.id(r);
+                    if (!r.isNullAt(1) && r.getList(1).size() != dim) {
+                        throw new InvalidInputException("query " + id + " has dimension " + r.getList(1).size() + " but the bundle "
+                                + bundleDir + " has dimension " + dim + "; search with vectors of the indexed dimension");
+                    }
+                    ids.add(id);
+                    vectors.add(VectorColumns.read(r, 1, dim, id));
+                }
+                return List.of(new Queries(ids.stream().mapToLong(Long::longValue).toArray(), vectors.toArray(float[][]::new))).iterator();
+            }).collect();
+            int n = parts.stream().mapToInt(q -> q.ids.length).sum();
+            long[] ids = new long[n];
+            float[][] vectors = new float[n][];
+            int at = 0;
+            for (Queries q : parts) {
+                System.arraycopy(q.ids, 0, ids, at, q.ids.length);
+                System.arraycopy(q.vectors, 0, vectors, at, q.ids.length);
+                at += q.ids.length;
+            }
+            return new Queries(ids, vectors);
+        }
     }
 
     /** Generations this JVM has fully verified, by directory and generation, with their witness. */
