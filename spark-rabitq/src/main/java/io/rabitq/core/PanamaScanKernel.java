@@ -2,6 +2,7 @@ package io.rabitq.core;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -19,6 +20,9 @@ final class PanamaScanKernel implements ScanKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final FloatVector TWO_TO_23 = FloatVector.broadcast(F, 8388608f);
+    private static final int TWO_TO_23_BITS = Float.floatToIntBits(8388608f);
     /** Largest byte a row contributes per lane: two table entries of four query components each. */
     private static final int MAX_BYTE_SUM = 2 * 4 * QueryCode.MAX_LEVEL;
     /** Rows accumulated in 16-bit lanes before widening, so both halves together stay below 32768. */
@@ -160,6 +164,71 @@ final class PanamaScanKernel implements ScanKernel {
         FloatVector t = ip.fma(scale, bias);
         FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(low, FloatVector.fromArray(F, c.fAdd, row).add(term));
         return FloatVector.fromArray(F, c.fIp, row).fma(t, u);
+    }
+
+    @Override
+    public void range(float[] x, int n, float[] out) {
+        FloatVector lo = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+        FloatVector hi = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector lo2 = lo;
+        FloatVector hi2 = hi;
+        int i = 0;
+        for (; i + 32 <= n; i += 32) { // two chains: a vector min with Java's NaN and -0.0 rules takes several cycles
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector w = FloatVector.fromArray(F, x, i + 16);
+            lo = lo.min(v);
+            hi = hi.max(v);
+            lo2 = lo2.min(w);
+            hi2 = hi2.max(w);
+        }
+        lo = lo.min(lo2);
+        hi = hi.max(hi2);
+        for (; i + 16 <= n; i += 16) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        float l = Float.POSITIVE_INFINITY;
+        float h = Float.NEGATIVE_INFINITY;
+        for (int lane = 0; lane < 16; lane++) { // min and max need no fixed order; this is just faster than reduceLanes on JDK 17
+            l = Math.min(l, lo.lane(lane));
+            h = Math.max(h, hi.lane(lane));
+        }
+        for (; i < n; i++) {
+            l = Math.min(l, x[i]);
+            h = Math.max(h, x[i]);
+        }
+        out[0] = l;
+        out[1] = h;
+    }
+
+    /**
+     * The levels are never negative ({@code y >= lo}, {@code dither >= 0}), so Java's truncation is a floor, done here
+     * without a float-to-int conversion (not compiled to vector code on JDK 17): adding 2^23 rounds the clamped
+     * value to the nearest integer in the low mantissa bits, and one is taken off where that rounded up.
+     */
+    @Override
+    public int quantize(float[] y, int n, float lo, float inv, float[] dither, byte[] qu) {
+        FloatVector vlo = FloatVector.broadcast(F, lo);
+        FloatVector vinv = FloatVector.broadcast(F, inv);
+        IntVector sum = IntVector.zero(I);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            FloatVector f = FloatVector.fromArray(F, y, i).sub(vlo).mul(vinv).add(FloatVector.fromArray(F, dither, i))
+                    .max(0f).min((float) QueryCode.MAX_LEVEL);
+            FloatVector shifted = f.add(TWO_TO_23);
+            IntVector roundedUp = shifted.sub(TWO_TO_23).sub(f).reinterpretAsInts().neg().lanewise(VectorOperators.LSHR, 31);
+            IntVector v = shifted.reinterpretAsInts().sub(TWO_TO_23_BITS).sub(roundedUp);
+            sum = sum.add(v);
+            v.convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0).reinterpretAsBytes().intoArray(qu, i);
+        }
+        int s = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            int v = Math.max(0, Math.min(QueryCode.MAX_LEVEL, (int) ((y[i] - lo) * inv + dither[i])));
+            qu[i] = (byte) v;
+            s += v;
+        }
+        return s;
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class QueryCode {
     final long[] planes;
     /** FastScan lookup tables for the vector kernel: 64 bytes per 16 dimensions. */
     final byte[] lut;
+    /** Scratch for the residual's smallest and largest component. */
+    final float[] range = new float[2];
     /** Lower end of the quantization range. */
     float low;
     /** Multiplier of the integer inner product in the estimator: {@code 2 * delta}. */

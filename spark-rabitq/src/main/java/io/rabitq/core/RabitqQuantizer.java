@@ -162,18 +162,14 @@ public final class RabitqQuantizer {
      */
     public void prepare(float[] rotatedQuery, float[] rotatedCentroid, boolean withBound, QueryCode out, ScanKernel kernel) {
         float[] y = out.residual;
-        double norm2 = 0;
-        double qc = 0;
         for (int i = 0; i < pdim; i++) {
-            float v = rotatedQuery[i] - rotatedCentroid[i];
-            y[i] = v;
-            norm2 += (double) v * v;
-            qc += (double) rotatedQuery[i] * rotatedCentroid[i];
+            y[i] = rotatedQuery[i] - rotatedCentroid[i];
         }
+        float norm2 = kernel.squaredL2(rotatedQuery, rotatedCentroid, 0);
         if (!foldCentroids) {
             quantize(y, withBound, out, kernel);
         }
-        out.clusterTerm = innerProduct ? (float) -qc : (float) norm2;
+        out.clusterTerm = innerProduct ? -kernel.dot(rotatedQuery, rotatedCentroid, 0) : norm2;
         out.errorScale = withBound ? (float) Math.sqrt(norm2) : 0f;
     }
 
@@ -182,22 +178,11 @@ public final class RabitqQuantizer {
      * mode call it once per query with {@code y = R q}.
      */
     public void quantize(float[] y, boolean withBound, QueryCode out, ScanKernel kernel) {
-        float lo = Float.POSITIVE_INFINITY;
-        float hi = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < pdim; i++) {
-            lo = Math.min(lo, y[i]);
-            hi = Math.max(hi, y[i]);
-        }
-        float delta = (hi - lo) / QueryCode.MAX_LEVEL;
-        float inv = delta > 0 ? 1f / delta : 0f;
-        int sum = 0;
-        byte[] qu = out.qu;
-        for (int i = 0; i < pdim; i++) {
-            int v = (int) ((y[i] - lo) * inv + dither[i]);
-            v = Math.max(0, Math.min(QueryCode.MAX_LEVEL, v));
-            qu[i] = (byte) v;
-            sum += v;
-        }
+        float[] range = out.range;
+        kernel.range(y, pdim, range);
+        float lo = range[0];
+        float delta = (range[1] - lo) / QueryCode.MAX_LEVEL;
+        int sum = kernel.quantize(y, pdim, lo, delta > 0 ? 1f / delta : 0f, dither, out.qu);
         out.low = lo;
         out.ipScale = 2f * delta;
         out.ipBias = -delta * sum;

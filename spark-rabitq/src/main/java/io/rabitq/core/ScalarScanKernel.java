@@ -74,6 +74,29 @@ final class ScalarScanKernel implements ScanKernel {
     }
 
     @Override
+    public void range(float[] x, int n, float[] out) {
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            lo = Math.min(lo, x[i]);
+            hi = Math.max(hi, x[i]);
+        }
+        out[0] = lo;
+        out[1] = hi;
+    }
+
+    @Override
+    public int quantize(float[] y, int n, float lo, float inv, float[] dither, byte[] qu) {
+        int sum = 0;
+        for (int i = 0; i < n; i++) {
+            int v = Math.max(0, Math.min(QueryCode.MAX_LEVEL, (int) ((y[i] - lo) * inv + dither[i])));
+            qu[i] = (byte) v;
+            sum += v;
+        }
+        return sum;
+    }
+
+    @Override
     public float squaredL2(float[] a, float[] b, int off) {
         float[] acc0 = new float[LANES];
         float[] acc1 = new float[LANES];

@@ -36,6 +36,15 @@ public interface ScanKernel {
     /** Inner product of {@code a} and {@code b[off, off + a.length)}; all kernels agree bit for bit. */
     float dot(float[] a, float[] b, int off);
 
+    /** The smallest and largest of {@code x[0, n)} into {@code out[0]} and {@code out[1]}. */
+    void range(float[] x, int n, float[] out);
+
+    /**
+     * Rounds {@code y[0, n)} to query levels: {@code qu[i] = min(MAX_LEVEL, max(0, (int) ((y[i] - lo) * inv + dither[i])))}
+     * (multiply, then add: no fused multiply-add), returning the sum of the levels.
+     */
+    int quantize(float[] y, int n, float lo, float inv, float[] dither, byte[] qu);
+
     /**
      * Dot products of {@code rows} (at most 4) consecutive rows of {@code x}, starting at {@code xOff}, with the
      * columns of blocks {@code [b0, b1)} of a {@link CentroidTable} layout: row r times column {@code b * 16 + l}

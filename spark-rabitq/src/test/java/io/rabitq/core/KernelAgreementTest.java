@@ -122,6 +122,37 @@ class KernelAgreementTest {
         }
     }
 
+    /** Query quantization: range and levels agree, including values that land exactly on a level and ones clamped. */
+    @Test
+    void queryQuantizationAgreesBitForBit() {
+        assumeVector();
+        Random r = new Random(13);
+        for (int len : new int[] {16, 64, 100, 832, 1024}) {
+            float[] y = new float[len];
+            float[] dither = new float[len];
+            for (int i = 0; i < len; i++) {
+                y[i] = i % 5 == 0 ? r.nextInt(40) - 4 : (float) r.nextGaussian() * 9;
+                dither[i] = i % 3 == 0 ? 0f : r.nextFloat();
+            }
+            float[] rs = new float[2];
+            float[] rv = new float[2];
+            scalar.range(y, len, rs);
+            vector.range(y, len, rv);
+            assertArrayEquals(rs, rv, "range len " + len);
+            for (float inv : new float[] {1f, 0.5f, 31f / (rs[1] - rs[0]), 0f}) {
+                byte[] qs = new byte[len];
+                byte[] qv = new byte[len];
+                int sumS = scalar.quantize(y, len, rs[0], inv, dither, qs);
+                int sumV = vector.quantize(y, len, rs[0], inv, dither, qv);
+                assertArrayEquals(qs, qv, "levels len " + len + " inv " + inv);
+                assertEquals(sumS, sumV);
+                for (int i = 0; i < len; i++) {
+                    assertEquals(Math.max(0, Math.min(QueryCode.MAX_LEVEL, (int) ((y[i] - rs[0]) * inv + dither[i]))), qs[i]);
+                }
+            }
+        }
+    }
+
     @Test
     void wholeIndexesAgreeAcrossKernels() {
         assumeVector();
