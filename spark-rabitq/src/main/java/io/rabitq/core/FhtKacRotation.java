@@ -41,6 +41,7 @@ final class FhtKacRotation extends BaseRotation {
 
     @Override
     public void rotate(float[] in, float[] out) {
+        ScanKernel kernel = Kernels.scan(); // element by element the same operations in every kernel: the same bits
         System.arraycopy(in, 0, out, 0, dim);
         java.util.Arrays.fill(out, dim, pdim, 0f);
         for (int t = 0; t < ROUNDS; t++) {
@@ -48,30 +49,15 @@ final class FhtKacRotation extends BaseRotation {
             for (int i = 0; i < pdim; i++) {
                 out[i] *= s[i];
             }
-            fwht(out, (t & 1) == 0 ? 0 : pdim - block, block);
+            fwht(kernel, out, (t & 1) == 0 ? 0 : pdim - block, block);
             if (block < pdim) {
-                int h = pdim / 2;
-                for (int i = 0; i < h; i++) {
-                    float a = out[i];
-                    float b = out[i + h];
-                    out[i] = (a + b) * INV_SQRT2;
-                    out[i + h] = (a - b) * INV_SQRT2;
-                }
+                kernel.butterflies(out, 0, pdim / 2, pdim / 2, INV_SQRT2);
             }
         }
     }
 
-    private void fwht(float[] x, int off, int n) {
-        for (int h = 1; h < n; h <<= 1) {
-            for (int i = off; i < off + n; i += h << 1) {
-                for (int j = i; j < i + h; j++) {
-                    float a = x[j];
-                    float b = x[j + h];
-                    x[j] = a + b;
-                    x[j + h] = a - b;
-                }
-            }
-        }
+    private void fwht(ScanKernel kernel, float[] x, int off, int n) {
+        kernel.fwht(x, off, n);
         for (int i = off; i < off + n; i++) {
             x[i] *= blockScale;
         }

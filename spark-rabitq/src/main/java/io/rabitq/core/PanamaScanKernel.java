@@ -36,7 +36,19 @@ final class PanamaScanKernel implements ScanKernel {
     /** BIT[i] keeps lane l where bit i of the table entry l % 16 is set. */
     private static final ByteVector[] BIT = new ByteVector[4];
 
+    private static final ScanKernel SCALAR = new ScalarScanKernel();
+    /** PARTNER[s] swaps lanes l and l ^ 2^s; UPPER[s] marks the lanes with bit s set (the b of each pair). */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] PARTNER = new VectorShuffle[4];
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] UPPER = new VectorMask[4];
+
     static {
+        for (int s = 0; s < 4; s++) {
+            int h = 1 << s;
+            PARTNER[s] = VectorShuffle.fromOp(F, l -> l ^ h);
+            UPPER[s] = VectorMask.fromLong(F, upperLanes(h));
+        }
         for (int i = 0; i < 4; i++) {
             int bit = i;
             PICK[i] = VectorShuffle.fromOp(B, l -> 4 * (l >>> 4) + bit);
@@ -154,6 +166,16 @@ final class PanamaScanKernel implements ScanKernel {
         }
     }
 
+    private static long upperLanes(int h) {
+        long bits = 0;
+        for (int l = 0; l < 16; l++) {
+            if ((l & h) != 0) {
+                bits |= 1L << l;
+            }
+        }
+        return bits;
+    }
+
     /** Adds the two 16-lane halves of a 16-bit accumulator (the two dimension-group pairs) into 16 floats. */
     private static FloatVector fold(ShortVector acc) {
         return (FloatVector) acc.add(acc.rearrange(HALF_SWAP)).convertShape(VectorOperators.S2F, F, 0);
@@ -164,6 +186,45 @@ final class PanamaScanKernel implements ScanKernel {
         FloatVector t = ip.fma(scale, bias);
         FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(low, FloatVector.fromArray(F, c.fAdd, row).add(term));
         return FloatVector.fromArray(F, c.fIp, row).fma(t, u);
+    }
+
+    /** Butterflies of stride h < 16 inside each 16-lane vector (lane l pairs with l ^ h), then whole vectors. */
+    @Override
+    public void fwht(float[] x, int off, int n) {
+        if (n < 16) {
+            SCALAR.fwht(x, off, n);
+            return;
+        }
+        for (int i = off; i < off + n; i += 16) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            for (int s = 0; s < 4; s++) {
+                FloatVector partner = v.rearrange(PARTNER[s]);
+                v = v.add(partner).blend(partner.sub(v), UPPER[s]); // lower lane: a + b; upper lane: a - b
+            }
+            v.intoArray(x, i);
+        }
+        for (int h = 16; h < n; h <<= 1) {
+            for (int i = off; i < off + n; i += h << 1) {
+                for (int j = i; j < i + h; j += 16) {
+                    FloatVector a = FloatVector.fromArray(F, x, j);
+                    FloatVector b = FloatVector.fromArray(F, x, j + h);
+                    a.add(b).intoArray(x, j);
+                    a.sub(b).intoArray(x, j + h);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void butterflies(float[] x, int a, int b, int n, float scale) {
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            FloatVector u = FloatVector.fromArray(F, x, a + i);
+            FloatVector v = FloatVector.fromArray(F, x, b + i);
+            u.add(v).mul(scale).intoArray(x, a + i);
+            u.sub(v).mul(scale).intoArray(x, b + i);
+        }
+        SCALAR.butterflies(x, a + i, b + i, n - i, scale);
     }
 
     @Override

@@ -74,6 +74,30 @@ final class ScalarScanKernel implements ScanKernel {
     }
 
     @Override
+    public void fwht(float[] x, int off, int n) {
+        for (int h = 1; h < n; h <<= 1) {
+            for (int i = off; i < off + n; i += h << 1) {
+                for (int j = i; j < i + h; j++) {
+                    float a = x[j];
+                    float b = x[j + h];
+                    x[j] = a + b;
+                    x[j + h] = a - b;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void butterflies(float[] x, int a, int b, int n, float scale) {
+        for (int i = 0; i < n; i++) {
+            float u = x[a + i];
+            float v = x[b + i];
+            x[a + i] = (u + v) * scale;
+            x[b + i] = (u - v) * scale;
+        }
+    }
+
+    @Override
     public void range(float[] x, int n, float[] out) {
         float lo = Float.POSITIVE_INFINITY;
         float hi = Float.NEGATIVE_INFINITY;

@@ -36,6 +36,19 @@ public interface ScanKernel {
     /** Inner product of {@code a} and {@code b[off, off + a.length)}; all kernels agree bit for bit. */
     float dot(float[] a, float[] b, int off);
 
+    /**
+     * Unnormalized Walsh–Hadamard transform of {@code x[off, off + n)}, {@code n} a power of two: butterflies
+     * {@code (a, b) -> (a + b, a - b)} on pairs {@code (j, j + h)} for h = 1, 2, 4, ... Every element sees the same
+     * operations in every kernel, so results agree bit for bit.
+     */
+    void fwht(float[] x, int off, int n);
+
+    /**
+     * Scaled butterflies of two disjoint ranges: {@code (x[a + i], x[b + i]) -> ((x[a + i] + x[b + i]) * scale,
+     * (x[a + i] - x[b + i]) * scale)} for {@code i < n}.
+     */
+    void butterflies(float[] x, int a, int b, int n, float scale);
+
     /** The smallest and largest of {@code x[0, n)} into {@code out[0]} and {@code out[1]}. */
     void range(float[] x, int n, float[] out);
 

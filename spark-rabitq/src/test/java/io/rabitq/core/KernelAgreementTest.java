@@ -122,6 +122,26 @@ class KernelAgreementTest {
         }
     }
 
+    /** The rotation's transforms: Walsh–Hadamard blocks (strides inside and across vectors) and scaled butterflies. */
+    @Test
+    void rotationTransformsAgreeBitForBit() {
+        assumeVector();
+        Random r = new Random(17);
+        for (int n : new int[] {1, 2, 8, 16, 32, 512, 1024}) {
+            float[] a = new float[n + 5];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) r.nextGaussian();
+            }
+            float[] b = a.clone();
+            scalar.fwht(a, 5, n);
+            vector.fwht(b, 5, n);
+            assertArrayEquals(a, b, "fwht n " + n);
+            scalar.butterflies(a, 0, n / 2 + 3, n / 2 + 1, 0.7f);
+            vector.butterflies(b, 0, n / 2 + 3, n / 2 + 1, 0.7f);
+            assertArrayEquals(a, b, "butterflies n " + n);
+        }
+    }
+
     /** Query quantization: range and levels agree, including values that land exactly on a level and ones clamped. */
     @Test
     void queryQuantizationAgreesBitForBit() {
