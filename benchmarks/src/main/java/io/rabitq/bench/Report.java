@@ -28,7 +28,7 @@ final class Report {
         StringBuilder md = new StringBuilder("# Benchmarks against peers\n\n");
         md.append("Written by `bin/spark-rabitq bench-suite` in one run (Lucene 10 in a second JVM on a JDK 21+); the last column ")
                 .append("of each row is the command that reruns just that engine. Recall is against exact ground truth; QPS is single-query searches on one thread ")
-                .append("(ours also with 2 threads, queries in parallel), at least one second of searches after an untimed pass; ")
+                .append("(ours also with 2 threads, queries in parallel), at least one second of searches after an untimed pass (and, before each engine's first row, untimed searches as long as a timed row, for the JIT); ")
                 .append("bytes/vector is the heap an index holds after building, measured the same way for every engine ")
                 .append("(used heap after GC, before and after the build).\n\n");
         md.append("Machine: ").append(machine()).append(". Index builds use every core.\n\n");
