@@ -14,7 +14,7 @@ final class ScalingReport {
     /** Parallel efficiency assumed for the distributed build (assignment and quantization are per row). */
     static final double BUILD_EFFICIENCY = 0.7;
     /** searchBatch throughput per core relative to one single-process thread, as measured by bench-spark. */
-    static final double SPARK_PER_CORE = 0.22;
+    static final double SPARK_PER_CORE = 0.28;
 
     private ScalingReport() {
     }

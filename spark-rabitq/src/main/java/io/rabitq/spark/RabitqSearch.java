@@ -79,6 +79,7 @@ public final class RabitqSearch {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
+        checkClustersDisjoint(m, bundleDir);
         SparkSession spark = queries.sparkSession();
         int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
         long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
@@ -116,6 +117,25 @@ public final class RabitqSearch {
         }
         Dataset<Row> onDriver = spark.createDataFrame(merged, RESULT_SCHEMA);
         return shuffled == null ? onDriver : merged.isEmpty() ? shuffled : onDriver.unionAll(shuffled);
+    }
+
+    /**
+     * The driver replays partitions' answers in cluster order, which is the single-process order only when each
+     * cluster lives in one partition (as {@code RabitqModel.index} and {@code IndexBundles.publish} write bundles).
+     */
+    private static void checkClustersDisjoint(Manifest m, String bundleDir) {
+        int[] owner = new int[m.nlist()];
+        java.util.Arrays.fill(owner, -1);
+        for (int p = 0; p < m.partitions().size(); p++) {
+            for (Manifest.ClusterRange r : m.partitions().get(p).clusters()) {
+                if (owner[r.cluster()] >= 0) {
+                    throw new InvalidInputException("bundle " + bundleDir + " has cluster " + r.cluster() + " in partitions "
+                            + owner[r.cluster()] + " and " + p + "; searchBatch needs every cluster in one partition: "
+                            + "republish it with RabitqModel.index or IndexBundles.publish");
+                }
+                owner[r.cluster()] = p;
+            }
+        }
     }
 
     private static long positiveConf(SparkSession spark, String key, long defaultValue) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rabitq.bundle.Bundles;
 import io.rabitq.bundle.Manifest;
+import io.rabitq.bundle.ManifestCodec;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Neighbor;
 import io.rabitq.core.QuantizedIndex;
@@ -14,6 +15,7 @@ import io.rabitq.datasets.ClusteredGaussian;
 import io.rabitq.datasets.GroundTruth;
 import io.rabitq.datasets.Recall;
 import io.rabitq.lake.IndexBundles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -181,7 +183,7 @@ class SparkIndexTest {
     }
 
     @Test
-    void searchBatchRejectsBadInputUpFront() {
+    void searchBatchRejectsBadInputUpFront() throws Exception {
         StructType schema = new StructType().add("qid", DataTypes.LongType).add("q", DataTypes.createArrayType(DataTypes.FloatType));
         Dataset<Row> wrongDim = spark.createDataFrame(List.of(RowFactory.create(1L, List.of(1f, 2f))), schema);
         RabitqModel model = indexer().fit(df);
@@ -193,7 +195,28 @@ class SparkIndexTest {
                 () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.resolve("nope").toString(), 5, 4));
         assertTrue(missing.getMessage().contains("nope"), missing.getMessage());
         assertThrows(InvalidInputException.class, () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 0, 4));
+        splitAClusterAcrossPartitions();
+        InvalidInputException split = assertThrows(InvalidInputException.class,
+                () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 5, 4));
+        assertTrue(split.getMessage().contains("in partitions 0 and 1"), split.getMessage());
         assertThrows(InvalidInputException.class, () -> RabitqSearch.searchBatch(wrongDim, "id", "q", dir.toString(), 5, 4));
+    }
+
+    /** Re-signs the live manifest with partition 1's first cluster renamed to partition 0's last one. */
+    private void splitAClusterAcrossPartitions() throws Exception {
+        Path gen = dir.resolve(Files.readString(dir.resolve(Bundles.CURRENT)).trim());
+        Manifest m = ManifestCodec.read(gen, Files.readAllBytes(gen.resolve(Bundles.MANIFEST)));
+        List<Manifest.ClusterRange> first = m.partitions().get(0).clusters();
+        int shared = first.get(first.size() - 1).cluster();
+        Manifest.PartitionEntry p = m.partitions().get(1);
+        List<Manifest.ClusterRange> ranges = new ArrayList<>(p.clusters());
+        ranges.set(0, new Manifest.ClusterRange(shared, ranges.get(0).firstRow(), ranges.get(0).rows()));
+        List<Manifest.PartitionEntry> parts = new ArrayList<>(m.partitions());
+        parts.set(1, new Manifest.PartitionEntry(p.file(), p.rows(), p.bytes(), p.sha256(), ranges));
+        Manifest forged = new Manifest(m.formatVersion(), m.dim(), m.paddedDim(), m.metric(), m.bits(), m.rotationKind(),
+                m.rotationSeed(), m.nlist(), m.params(), m.factorColumns(), m.hasRaw(), m.sourceRef(), m.sourceVersion(),
+                m.centroids(), parts, m.tags(), "");
+        Files.write(gen.resolve(Bundles.MANIFEST), ManifestCodec.write(forged.withWitness()));
     }
 
     static Map<Long, List<String>> byQuery(List<Row> rows) {
