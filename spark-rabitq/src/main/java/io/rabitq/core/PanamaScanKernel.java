@@ -255,12 +255,9 @@ final class PanamaScanKernel implements ScanKernel {
             l = Math.min(l, lo.lane(lane));
             h = Math.max(h, hi.lane(lane));
         }
-        for (; i < n; i++) {
-            l = Math.min(l, x[i]);
-            h = Math.max(h, x[i]);
-        }
         out[0] = l;
         out[1] = h;
+        ScalarScanKernel.widenRange(x, i, n, out);
     }
 
     /**
@@ -283,13 +280,7 @@ final class PanamaScanKernel implements ScanKernel {
             sum = sum.add(v);
             v.convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0).reinterpretAsBytes().intoArray(qu, i);
         }
-        int s = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            int v = Math.max(0, Math.min(QueryCode.MAX_LEVEL, (int) ((y[i] - lo) * inv + dither[i])));
-            qu[i] = (byte) v;
-            s += v;
-        }
-        return s;
+        return sum.reduceLanes(VectorOperators.ADD) + ScalarScanKernel.quantize(y, i, n, lo, inv, dither, qu);
     }
 
     @Override

@@ -99,9 +99,16 @@ final class ScalarScanKernel implements ScanKernel {
 
     @Override
     public void range(float[] x, int n, float[] out) {
-        float lo = Float.POSITIVE_INFINITY;
-        float hi = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
+        out[0] = Float.POSITIVE_INFINITY;
+        out[1] = Float.NEGATIVE_INFINITY;
+        widenRange(x, 0, n, out);
+    }
+
+    /** Widens {@code out} (smallest, largest) by {@code x[from, to)}. */
+    static void widenRange(float[] x, int from, int to, float[] out) {
+        float lo = out[0];
+        float hi = out[1];
+        for (int i = from; i < to; i++) {
             lo = Math.min(lo, x[i]);
             hi = Math.max(hi, x[i]);
         }
@@ -111,8 +118,13 @@ final class ScalarScanKernel implements ScanKernel {
 
     @Override
     public int quantize(float[] y, int n, float lo, float inv, float[] dither, byte[] qu) {
+        return quantize(y, 0, n, lo, inv, dither, qu);
+    }
+
+    /** {@link #quantize(float[], int, float, float, float[], byte[])} of {@code y[from, to)}. */
+    static int quantize(float[] y, int from, int to, float lo, float inv, float[] dither, byte[] qu) {
         int sum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             int v = Math.max(0, Math.min(QueryCode.MAX_LEVEL, (int) ((y[i] - lo) * inv + dither[i])));
             qu[i] = (byte) v;
             sum += v;
