@@ -37,11 +37,13 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * one merge worker per core, one segment), sweeps numCandidates; quantized formats are rescored at full precision by
  * Lucene's own RescoreTopNQuery. For every (format, numCandidates) it writes the untimed top-100 and the timed top-10
  * row ids to OUT_DIR and prints one tab-separated line: RESULT, format, numCandidates, QPS, build seconds, heap
- * bytes per vector, id file. Measured exactly as the in-process peers: single-query searches on one thread, one
- * second of untimed warm-up per format, then per row an untimed pass and at least one second timed.
+ * bytes per vector, id file. Measured exactly as the in-process peers: single-query searches on one thread, untimed
+ * warm-up per format, then per row an untimed pass and a timed stretch, both as long as the suite's timed rows.
  */
 public class Lucene10Peer {
     static final int[] SWEEP = {10, 20, 40, 80, 160, 320, 640};
+    /** Timed (and warm-up) nanoseconds per row, the parent suite's setting (shorter in --quick). */
+    static final long TIMED_NANOS = Long.getLong("timed.nanos", 1_000_000_000L);
 
     public static void main(String[] args) throws Exception {
         float[][] base = readFvecs(Path.of(args[0]));
@@ -62,7 +64,7 @@ public class Lucene10Peer {
                     docToRow[doc] = (int) rows.longValue();
                 }
                 long w0 = System.nanoTime(); // untimed warm-up as long as a timed row, so the first row pays no JIT compilation
-                for (int i = 0; System.nanoTime() - w0 < 1_000_000_000L; i = (i + 1) % queries.length) {
+                for (int i = 0; System.nanoTime() - w0 < TIMED_NANOS; i = (i + 1) % queries.length) {
                     search(searcher, docToRow, format, queries[i], 10, SWEEP[1]);
                 }
                 for (int candidates : SWEEP) {
@@ -78,7 +80,7 @@ public class Lucene10Peer {
                             top10[i] = search(searcher, docToRow, format, queries[i], 10, candidates);
                         }
                         searches += queries.length;
-                    } while (System.nanoTime() - s0 < 1_000_000_000L);
+                    } while (System.nanoTime() - s0 < TIMED_NANOS);
                     double qps = searches / ((System.nanoTime() - s0) / 1e9);
                     Path ids = out.resolve(format + "-" + candidates + ".ids");
                     writeIds(ids, top100, top10);

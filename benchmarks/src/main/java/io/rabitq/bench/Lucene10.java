@@ -76,7 +76,8 @@ final class Lucene10 {
             VecsIO.writeFvecs(work.resolve("queries.fvecs"), PeerSuite.flat(d.queries()), d.dim());
             Path jar = module().resolve("target/lucene10/lucene-core-" + VERSION + ".jar");
             List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                    "-Xmx" + (Runtime.getRuntime().maxMemory() >> 20) + "m", "-cp", jar.toString(),
+                    "-Xmx" + (Runtime.getRuntime().maxMemory() >> 20) + "m", "-Dtimed.nanos=" + PeerSuite.MIN_TIMED_NANOS,
+                    "-cp", jar.toString(),
                     module().resolve("src/lucene10/Lucene10Peer.java").toString(), work.resolve("base.fvecs").toString(),
                     work.resolve("queries.fvecs").toString(), work.toString()));
             cmd.addAll(formats);
