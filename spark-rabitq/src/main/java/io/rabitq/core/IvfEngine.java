@@ -214,7 +214,6 @@ final class IvfEngine {
             }
             Mode m = mode == Mode.BOUND_RERANK_LOG && size >= k && leadsScan(probe) ? Mode.BOUND_RERANK : mode;
             states[j] = new QueryState(q, rq, m, k, mode == Mode.FIXED_RERANK ? satMul(k, rerankFactor) : k);
-            states[j].firstCluster = probe.length > 0 ? probe[0] : 0;
         }
         int[] start = new int[nlist + 1];
         for (int c = 0; c < nlist; c++) {
@@ -364,8 +363,6 @@ final class IvfEngine {
         ClusterCodes cluster;
         int clusterId;
         int reranked;
-        /** The first probed cluster. */
-        int firstCluster;
         /** The query's own code in folded mode (quantized once). */
         QueryCode code;
         /** BOUND_RERANK_LOG: the reranked candidates in scan order. */
@@ -405,8 +402,9 @@ final class IvfEngine {
         }
 
         /**
-         * The log of a logging state; for a state that led the scan, its k best in the positions of its first
-         * cluster (before any other part's) with lower bounds of minus infinity: a replay takes all of them.
+         * The log of a logging state; for a state that led the scan, its k best at positions 0 .. k-1 with lower
+         * bounds of minus infinity: a replay takes all of them, and before any other part's entry, which lies in a
+         * probed cluster after this part's, so in cluster 1 or later.
          */
         RerankLog toLog(int k) {
             queriesAnswered.increment();
@@ -418,7 +416,7 @@ final class IvfEngine {
             Neighbor[] best = heap.drainNeighbors();
             RerankLog.Builder lead = new RerankLog.Builder(k, best.length, best.length);
             for (int i = 0; i < best.length; i++) {
-                lead.add(((long) firstCluster << 32) | i, Float.NEGATIVE_INFINITY, best[i].id(), best[i].distance());
+                lead.add(i, Float.NEGATIVE_INFINITY, best[i].id(), best[i].distance());
             }
             return lead.build(toUser(1f));
         }

@@ -249,14 +249,8 @@ final class PanamaScanKernel implements ScanKernel {
             lo = lo.min(v);
             hi = hi.max(v);
         }
-        float l = Float.POSITIVE_INFINITY;
-        float h = Float.NEGATIVE_INFINITY;
-        for (int lane = 0; lane < 16; lane++) { // min and max need no fixed order; this is just faster than reduceLanes on JDK 17
-            l = Math.min(l, lo.lane(lane));
-            h = Math.max(h, hi.lane(lane));
-        }
-        out[0] = l;
-        out[1] = h;
+        out[0] = lo.reduceLanes(VectorOperators.MIN); // min and max need no fixed order
+        out[1] = hi.reduceLanes(VectorOperators.MAX);
         ScalarScanKernel.widenRange(x, i, n, out);
     }
 

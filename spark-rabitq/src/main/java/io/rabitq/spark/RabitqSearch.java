@@ -79,7 +79,9 @@ public final class RabitqSearch {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
-        checkClustersDisjoint(m, bundleDir);
+        if (router instanceof IvfRabitqIndex) {
+            checkClustersDisjoint(m, bundleDir);
+        }
         SparkSession spark = queries.sparkSession();
         int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
         long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
@@ -120,7 +122,7 @@ public final class RabitqSearch {
     }
 
     /**
-     * The driver replays partitions' answers in cluster order, which is the single-process order only when each
+     * The driver replays partitions' IVF rerank logs in cluster order, which is the single-process order only when each
      * cluster lives in one partition (as {@code RabitqModel.index} and {@code IndexBundles.publish} write bundles).
      */
     private static void checkClustersDisjoint(Manifest m, String bundleDir) {
