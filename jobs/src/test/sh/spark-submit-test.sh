@@ -14,6 +14,8 @@ entries="$(jar tf "$jar")"
 grep -qx 'io/rabitq/jobs/Cli.class' <<<"$entries" || fail "the app jar lacks our classes"
 grep -qx 'org/apache/spark/sql/delta/DeltaLog.class' <<<"$entries" || fail "the app jar lacks Delta"
 grep -qx 'org/apache/spark/SparkContext.class' <<<"$entries" && fail "the app jar bundles Spark itself"
+grep -q '^io/rabitq/jobs/tools/' <<<"$entries" && fail "the app jar ships the benchmark and demo commands"
+grep -qx 'picocli/CommandLine.class' <<<"$entries" || fail "the app jar lacks its command-line library"
 
 submit() {
   # shellcheck disable=SC2086

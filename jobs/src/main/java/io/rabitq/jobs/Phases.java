@@ -8,24 +8,24 @@ import java.util.Set;
 import org.apache.spark.sql.Row;
 
 /** Progress lines, timing and recall shared by the job commands. */
-final class Phases {
+public final class Phases {
     private Phases() {
     }
 
     /** One summary line on stderr: {@code [  12.3 s] <message>}, timed from {@code t0}. */
-    static void line(String format, long t0, Object... values) {
+    public static void line(String format, long t0, Object... values) {
         Object[] all = new Object[values.length + 1];
         all[0] = seconds(t0);
         System.arraycopy(values, 0, all, 1, values.length);
         System.err.printf("[%6.1f s] " + format + "%n", all);
     }
 
-    static double seconds(long t0) {
+    public static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Fraction of the exact top-k ids found, over the queries of {@code exact} (rows of RESULT_SCHEMA). */
-    static double recall(List<Row> found, List<Row> exact, int k) {
+    public static double recall(List<Row> found, List<Row> exact, int k) {
         Map<Long, Set<Long>> truth = new HashMap<>();
         for (Row r : exact) {
             Set<Long> ids = new HashSet<>();
@@ -47,7 +47,7 @@ final class Phases {
     }
 
     /** A string escaped for a JSON string literal. */
-    static String json(String s) {
+    public static String json(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
@@ -55,7 +55,7 @@ final class Phases {
      * Collects the previous phases' garbage, warms up (JIT, executor caches) by running {@code action} untimed for
      * at least three seconds and at least once, then runs it {@code runs} times; the median wall time.
      */
-    static double medianSeconds(int runs, Runnable action) {
+    public static double medianSeconds(int runs, Runnable action) {
         System.gc();
         long warmUntil = System.nanoTime() + 3_000_000_000L;
         do {

@@ -15,10 +15,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code quickstart}: the whole pipeline on an embedded Spark — a synthetic Delta table, training, indexing into
@@ -26,22 +29,27 @@ import org.apache.spark.sql.SparkSession;
  * Prints one summary line per phase and, last, a JSON object.
  */
 @SuppressWarnings("unchecked")
-final class QuickstartCommand {
+@Command(name = "quickstart", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Synthetic Delta table -> train -> index into a bundle -> searchBatch -> recall against exact search.")
+final class QuickstartCommand implements Callable<Integer> {
+    @Option(names = "--n", defaultValue = "200000", description = "vectors (default: ${DEFAULT-VALUE})")
+    int n;
+    @Option(names = "--dim", defaultValue = "128", description = "dimension (default: ${DEFAULT-VALUE})")
+    int dim;
+    @Option(names = "--queries", defaultValue = "1000", description = "queries (default: ${DEFAULT-VALUE})")
+    int nq;
+    @Option(names = "--k", defaultValue = "10", description = "neighbours per query (default: ${DEFAULT-VALUE})")
+    int k;
+    @Option(names = "--seed", defaultValue = "42", description = "seed of data, sample, k-means and rotation (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--dir", defaultValue = ".rabitq/quickstart", description = "working directory (default: ${DEFAULT-VALUE})")
+    Path dirArg;
+    @Option(names = "--partitions", defaultValue = "0", description = "bundle partitions (default: 0 = one per core)")
+    int partitions;
 
-    int run(Args args) throws java.io.IOException {
-        int n = args.integer("n", 200_000);
-        int dim = args.integer("dim", 128);
-        int nq = args.integer("queries", 1000);
-        int k = args.integer("k", 10);
-        long seed = args.longValue("seed", 42);
-        String dirArg = args.string("dir", ".rabitq/quickstart");
-        int partitions = args.integer("partitions", 0);
-        if (args.flag("help")) {
-            System.out.println("quickstart [--n 200000] [--dim 128] [--queries 1000] [--k 10] [--dir .rabitq/quickstart] [--partitions P (default: one per core)]");
-            return 0;
-        }
-        args.checkAllUsed();
-        Path dir = Path.of(dirArg).toAbsolutePath();
+    @Override
+    public Integer call() throws java.io.IOException {
+        Path dir = dirArg.toAbsolutePath();
         Files.createDirectories(dir);
         SparkSession spark = Sessions.get("spark-rabitq quickstart");
         try {
@@ -87,9 +95,10 @@ final class QuickstartCommand {
             double recall = Phases.recall(found[0], exact[0], k);
             System.err.printf("recall@%d = %.4f; searchBatch is %.1fx faster than exact brute force%n", k, recall,
                     exactSeconds / searchSeconds);
-            System.out.printf("{\"n\":%d,\"dim\":%d,\"k\":%d,\"nprobe\":%d,\"recall_at_10\":%.4f,\"search_qps\":%.1f,\"exact_qps\":%.1f,"
-                            + "\"index_seconds\":%.2f,\"bundle_bytes\":%d,\"partitions\":%d}%n", n, dim, k, nprobe, recall, nq / searchSeconds,
-                    nq / exactSeconds, indexSeconds, bundleBytes, m.partitions().size());
+            new Json().put("n", n).put("dim", dim).put("k", k).put("nprobe", nprobe).put("recall_at_10", Json.round(recall, 4))
+                    .put("search_qps", Json.round(nq / searchSeconds, 1)).put("exact_qps", Json.round(nq / exactSeconds, 1))
+                    .put("index_seconds", Json.round(indexSeconds, 2)).put("bundle_bytes", bundleBytes)
+                    .put("partitions", m.partitions().size()).print();
             return 0;
         } finally {
             spark.stop();

@@ -9,7 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /** The jobs' SparkSession and table access. */
-final class Sessions {
+public final class Sessions {
     private Sessions() {
     }
 
@@ -18,7 +18,7 @@ final class Sessions {
      * without them (a plain {@code java} run) the master is {@code local[*]}. Delta and {@code rabitq_search} are
      * installed unless the submitter configured other extensions.
      */
-    static SparkSession get(String appName) {
+    public static SparkSession get(String appName) {
         SparkConf conf = new SparkConf();
         SparkSession.Builder b = SparkSession.builder().appName(appName);
         if (!conf.contains("spark.master")) {
@@ -40,7 +40,7 @@ final class Sessions {
     }
 
     /** A vector table: Delta when {@code path/_delta_log} exists (at {@code version}, or the latest), else Parquet. */
-    static Table read(SparkSession spark, String path, String version) {
+    public static Table read(SparkSession spark, String path, String version) {
         if (Files.isDirectory(Path.of(path, "_delta_log"))) {
             String v = version != null ? version
                     : Long.toString(io.delta.tables.DeltaTable.forPath(spark, path).history(1).first().getLong(0));
@@ -56,6 +56,6 @@ final class Sessions {
     }
 
     /** A table read for a job, with what the bundle manifest records about its source. */
-    record Table(Dataset<Row> rows, String source, String version) {
+    public record Table(Dataset<Row> rows, String source, String version) {
     }
 }

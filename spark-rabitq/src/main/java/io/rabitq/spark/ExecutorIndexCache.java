@@ -2,7 +2,6 @@ package io.rabitq.spark;
 
 import io.rabitq.bundle.Bundle;
 import io.rabitq.bundle.BundleException;
-import io.rabitq.core.Kernels;
 import io.rabitq.core.QuantizedIndex;
 import io.rabitq.core.RabitqOptions;
 import io.rabitq.lake.BundleBackend;
@@ -46,7 +45,7 @@ final class ExecutorIndexCache {
     /** The centroids of the open bundle {@code b} (no rows), with which the driver chooses every query's probes once. */
     static QuantizedIndex centroids(String bundleDir, Bundle b) {
         return installed(new VectorCache.Key(bundleDir, "centroids"), b.manifest().witness() + "/centroids", b.generation(),
-                () -> IndexBundles.loadPartitions(b, new int[0], Kernels.scan()));
+                () -> IndexBundles.loadPartitions(b, new int[0]));
     }
 
     /**
@@ -60,7 +59,7 @@ final class ExecutorIndexCache {
                     throw new InvalidInputException(bundleDir + " " + generation + " changed while being searched (witness "
                             + b.manifest().witness() + ", expected " + witness + ")");
                 }
-                return IndexBundles.loadPartitions(b, new int[] {partition}, Kernels.scan());
+                return IndexBundles.loadPartitions(b, new int[] {partition});
             }
         });
     }

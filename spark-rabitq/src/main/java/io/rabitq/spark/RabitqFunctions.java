@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.udf;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Neighbor;
 import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.Vectors;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -45,12 +46,8 @@ public final class RabitqFunctions {
 
     /** As {@link #rabitqSearch(Column, String, int)} with an explicit nprobe (0 = the bundle's default). */
     public static Column rabitqSearch(Column vector, String bundlePath, int k, int nprobe) {
-        if (k < 1) {
-            throw new InvalidInputException("k must be >= 1 but was " + k);
-        }
-        if (nprobe < 0) {
-            throw new InvalidInputException("nprobe must be >= 0 but was " + nprobe);
-        }
+        Vectors.checkK(k);
+        Vectors.checkNprobeOrDefault(nprobe);
         ExecutorIndexCache.wholeBundle(bundlePath); // fail on the driver, before the job, if the bundle is missing or damaged
         return SEARCH.apply(vector, lit(bundlePath), lit(k), lit(nprobe));
     }
@@ -62,7 +59,6 @@ public final class RabitqFunctions {
     public static void register(SparkSession spark) {
         spark.udf().register(SQL_NAME, SEARCH);
     }
-
 
     static List<Row> search(scala.collection.Seq<Object> vector, String bundlePath, Integer k, Integer nprobe) {
         if (vector == null) {

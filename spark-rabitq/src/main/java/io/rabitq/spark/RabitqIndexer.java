@@ -1,110 +1,308 @@
 package io.rabitq.spark;
 
+import io.rabitq.core.Codebook;
 import io.rabitq.core.IvfRabitqIndex;
-import io.rabitq.core.KMeans;
-import io.rabitq.core.Kernels;
 import io.rabitq.core.Metric;
-import io.rabitq.core.Rotation;
 import io.rabitq.core.RotationKind;
 import io.rabitq.core.Vectors;
+import io.rabitq.lake.IndexBundles;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * Trains a {@link RabitqModel} on a DataFrame, Estimator style:
- * {@code new RabitqIndexer().setIdCol("id").setInputCol("embedding").fit(df)}. Training takes a seeded sample
- * (at most {@link #setSampleSize} rows, never the whole table) to the driver, runs k-means for the IVF
- * centroids and fixes the rotation by (kind, seed, dimension).
+ * Trains a {@link RabitqModel} — IVF centroids plus a seeded rotation — as a Spark ML {@link Estimator}:
+ * {@code new RabitqIndexer().setInputCol("features").fit(df)}, alone or as a {@link org.apache.spark.ml.Pipeline}
+ * stage. Training takes a seeded sample (at most {@code sampleSize} rows, never the whole table) to the driver and
+ * runs k-means there. With {@code bundlePath} set, {@code fit} also indexes every row of the training DataFrame into
+ * that bundle, so the fitted model's {@code transform} can search it at once.
+ *
+ * <p>Params (all validated when set): {@code idCol}, {@code inputCol}, {@code outputCol}, {@code bundlePath},
+ * {@code k}, {@code nprobe} (shared with the model, which inherits their values), {@code metric}, {@code nlist},
+ * {@code sampleSize}, {@code seed}, {@code rotation}, {@code partitions}; {@code explainParams()} documents them.
  */
-public final class RabitqIndexer {
-    private String idCol = "id";
-    private String inputCol = "vector";
-    private Metric metric = Metric.L2;
-    private long seed = 42;
-    private int nlist;
-    private int sampleSize = 200_000;
-    private RotationKind rotation = RotationKind.FHT_KAC;
+public final class RabitqIndexer extends Estimator<RabitqModel> implements DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
 
-    public RabitqIndexer setIdCol(String c) {
-        this.idCol = c;
+    private final String uid;
+    private final Param<String> idCol;
+    private final Param<String> inputCol;
+    private final Param<String> outputCol;
+    private final Param<String> bundlePath;
+    private final IntParam k;
+    private final IntParam nprobe;
+    private final Param<String> metric;
+    private final IntParam nlist;
+    private final IntParam sampleSize;
+    private final LongParam seed;
+    private final Param<String> rotation;
+    private final IntParam partitions;
+
+    public RabitqIndexer() {
+        this(Identifiable.randomUID("rabitqIndexer"));
+    }
+
+    public RabitqIndexer(String uid) {
+        this.uid = uid;
+        idCol = RabitqParams.idCol(uid);
+        inputCol = RabitqParams.inputCol(uid);
+        outputCol = RabitqParams.outputCol(uid);
+        bundlePath = RabitqParams.bundlePath(uid);
+        k = RabitqParams.k(uid);
+        nprobe = RabitqParams.nprobe(uid);
+        metric = RabitqParams.metric(uid);
+        nlist = RabitqParams.nlist(uid);
+        sampleSize = RabitqParams.sampleSize(uid);
+        seed = RabitqParams.seed(uid);
+        rotation = RabitqParams.rotation(uid);
+        partitions = RabitqParams.partitions(uid);
+        setDefault(idCol, "id");
+        setDefault(inputCol, "vector");
+        setDefault(outputCol, "neighbors");
+        setDefault(k, 10);
+        setDefault(nprobe, 0);
+        setDefault(metric, "l2");
+        setDefault(nlist, 0);
+        setDefault(sampleSize, 200_000);
+        setDefault(seed, 42L);
+        setDefault(rotation, "fht_kac");
+        setDefault(partitions, 0);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> idCol() {
+        return idCol;
+    }
+
+    public Param<String> inputCol() {
+        return inputCol;
+    }
+
+    public Param<String> outputCol() {
+        return outputCol;
+    }
+
+    public Param<String> bundlePath() {
+        return bundlePath;
+    }
+
+    public IntParam k() {
+        return k;
+    }
+
+    public IntParam nprobe() {
+        return nprobe;
+    }
+
+    public Param<String> metric() {
+        return metric;
+    }
+
+    public IntParam nlist() {
+        return nlist;
+    }
+
+    public IntParam sampleSize() {
+        return sampleSize;
+    }
+
+    public LongParam seed() {
+        return seed;
+    }
+
+    public Param<String> rotation() {
+        return rotation;
+    }
+
+    public IntParam partitions() {
+        return partitions;
+    }
+
+    public String getIdCol() {
+        return getOrDefault(idCol);
+    }
+
+    public String getInputCol() {
+        return getOrDefault(inputCol);
+    }
+
+    public String getOutputCol() {
+        return getOrDefault(outputCol);
+    }
+
+    /** The bundle {@code fit} indexes into, or null. */
+    public String getBundlePath() {
+        return isDefined(bundlePath) ? getOrDefault(bundlePath) : null;
+    }
+
+    public int getK() {
+        return (Integer) getOrDefault(k);
+    }
+
+    public int getNprobe() {
+        return (Integer) getOrDefault(nprobe);
+    }
+
+    public String getMetric() {
+        return getOrDefault(metric);
+    }
+
+    public int getNlist() {
+        return (Integer) getOrDefault(nlist);
+    }
+
+    public int getSampleSize() {
+        return (Integer) getOrDefault(sampleSize);
+    }
+
+    public long getSeed() {
+        return (Long) getOrDefault(seed);
+    }
+
+    public String getRotation() {
+        return getOrDefault(rotation);
+    }
+
+    public int getPartitions() {
+        return (Integer) getOrDefault(partitions);
+    }
+
+    public RabitqIndexer setIdCol(String value) {
+        set(idCol, value);
         return this;
     }
 
-    public RabitqIndexer setInputCol(String c) {
-        this.inputCol = c;
+    public RabitqIndexer setInputCol(String value) {
+        set(inputCol, value);
         return this;
     }
 
-    public RabitqIndexer setMetric(String m) {
-        this.metric = Metric.parse(m);
+    public RabitqIndexer setOutputCol(String value) {
+        set(outputCol, value);
         return this;
     }
 
-    public RabitqIndexer setSeed(long s) {
-        this.seed = s;
+    public RabitqIndexer setBundlePath(String value) {
+        set(bundlePath, value);
+        return this;
+    }
+
+    public RabitqIndexer setK(int value) {
+        set(k, value);
+        return this;
+    }
+
+    public RabitqIndexer setNprobe(int value) {
+        set(nprobe, value);
+        return this;
+    }
+
+    /** {@code l2}, {@code ip} or {@code cosine} (aliases such as {@code euclidean} or {@code dot} are accepted). */
+    public RabitqIndexer setMetric(String value) {
+        Metric m = Metric.parse(value);
+        set(metric, m == Metric.INNER_PRODUCT ? "ip" : m.name().toLowerCase(Locale.ROOT));
         return this;
     }
 
     /** Number of IVF clusters; 0 (default) means {@link IvfRabitqIndex#defaultNlist}: 4 sqrt(n), at most n / 100. */
-    public RabitqIndexer setNlist(int n) {
-        if (n < 0) {
-            throw new InvalidInputException("nlist must be >= 0 (0 = automatic) but was " + n);
-        }
-        this.nlist = n;
+    public RabitqIndexer setNlist(int value) {
+        set(nlist, value);
         return this;
     }
 
     /** Upper bound on the rows collected to the driver for k-means. */
-    public RabitqIndexer setSampleSize(int n) {
-        if (n < 1) {
-            throw new InvalidInputException("sampleSize must be >= 1 but was " + n);
-        }
-        this.sampleSize = n;
+    public RabitqIndexer setSampleSize(int value) {
+        set(sampleSize, value);
         return this;
     }
 
-    public RabitqIndexer setRotation(String kind) {
-        this.rotation = RotationKind.valueOf(kind.toUpperCase(java.util.Locale.ROOT));
+    public RabitqIndexer setSeed(long value) {
+        set(seed, value);
         return this;
     }
 
-    public String getIdCol() {
-        return idCol;
+    public RabitqIndexer setRotation(String value) {
+        set(rotation, value.toLowerCase(Locale.ROOT));
+        return this;
     }
 
-    public String getInputCol() {
-        return inputCol;
+    public RabitqIndexer setPartitions(int value) {
+        set(partitions, value);
+        return this;
     }
 
-    /** Trains centroids on a sample of {@code df}. */
-    public RabitqModel fit(Dataset<Row> df) {
-        Dataset<Row> rowsIn = VectorColumns.select(df, idCol, inputCol);
+    /** Trains centroids on a sample of {@code dataset} and, with {@code bundlePath} set, indexes it there. */
+    @Override
+    public RabitqModel fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        Dataset<Row> rowsIn = VectorColumns.select(dataset.toDF(), getIdCol(), getInputCol());
         long n = rowsIn.count();
         if (n == 0) {
             throw new InvalidInputException("the input DataFrame is empty; nothing to index");
         }
-        int k = nlist > 0 ? nlist : IvfRabitqIndex.defaultNlist(n);
-        double fraction = Math.min(1.0, 1.1 * sampleSize / n);
-        List<Row> sample = rowsIn.sample(false, fraction, seed).limit(sampleSize).collectAsList();
+        int clusters = getNlist() > 0 ? getNlist() : IvfRabitqIndex.defaultNlist(n);
+        int limit = getSampleSize();
+        double fraction = Math.min(1.0, 1.1 * limit / n);
+        List<Row> sample = rowsIn.sample(false, fraction, getSeed()).limit(limit).collectAsList();
         if (sample.isEmpty()) {
-            sample = rowsIn.limit(sampleSize).collectAsList();
+            sample = rowsIn.limit(limit).collectAsList();
         }
         int dim = sample.get(0).isNullAt(1) ? -1 : sample.get(0).getList(1).size();
         if (dim < 1) {
-            throw new InvalidInputException("column '" + inputCol + "' holds null or empty vectors; filter them out first");
+            throw new InvalidInputException("column '" + getInputCol() + "' holds null or empty vectors; filter them out first");
         }
+        Metric m = Metric.parse(getMetric());
         float[] rows = new float[sample.size() * dim];
         for (int i = 0; i < sample.size(); i++) {
             Row r = sample.get(i);
-            float[] v = VectorColumns.read(r, 1, dim, r.get(0));
-            if (metric == Metric.COSINE) {
-                v = Vectors.normalized("vector of row " + r.get(0), v);
-            }
+            float[] v = Vectors.prepare(m, "vector of row " + r.get(0), VectorColumns.read(r, 1, dim, r.get(0)), dim);
             System.arraycopy(v, 0, rows, i * dim, dim);
         }
-        k = Math.min(k, sample.size());
-        float[] centroids = KMeans.train(rows, sample.size(), dim, k, seed, KMeans.DEFAULT_ITERATIONS, Kernels.scan());
-        return new RabitqModel(idCol, inputCol, dim, metric, rotation, seed, Rotation.paddedDim(dim), centroids, k);
+        RotationKind kind = RotationKind.valueOf(getRotation().toUpperCase(Locale.ROOT));
+        Codebook codebook = Codebook.train(m, dim, rows, sample.size(), clusters, kind, getSeed(), 0);
+        RabitqModel model = copyValues(new RabitqModel(uid, codebook), ParamMap.empty()).setParent(this);
+        String bundle = getBundlePath();
+        if (bundle != null) {
+            int p = getPartitions() > 0 ? getPartitions() : dataset.sparkSession().sparkContext().defaultParallelism();
+            model.index(dataset.toDF(), bundle, p, new IndexBundles.Source("dataframe", "fit " + uid, Map.of()));
+        }
+        return model;
+    }
+
+    /** Checks the id and vector columns (names and types); the schema itself is unchanged by fitting. */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        VectorColumns.check(schema, getIdCol(), getInputCol());
+        return schema;
+    }
+
+    @Override
+    public RabitqIndexer copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    /** Reader of indexers saved with {@code write().save(path)} (Spark ML's standard metadata). */
+    public static MLReader<RabitqIndexer> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public static RabitqIndexer load(String path) {
+        return read().load(path);
     }
 }

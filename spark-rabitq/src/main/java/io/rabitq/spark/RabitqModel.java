@@ -7,24 +7,27 @@ import io.rabitq.bundle.BundleSpec;
 import io.rabitq.bundle.GenerationWriter;
 import io.rabitq.bundle.Manifest;
 import io.rabitq.bundle.PartitionWriter;
-import io.rabitq.core.CentroidTable;
-import io.rabitq.core.IndexSnapshot;
-import io.rabitq.core.Kernels;
+import io.rabitq.core.Codebook;
 import io.rabitq.core.Metric;
-import io.rabitq.core.RabitqQuantizer;
-import io.rabitq.core.Rotation;
+import io.rabitq.core.RabitqException;
 import io.rabitq.core.RotationKind;
-import io.rabitq.core.Vectors;
 import io.rabitq.lake.IndexBundles;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -32,65 +35,194 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
- * A trained quantizer: IVF centroids plus the rotation (kind, seed, dimension). {@link #index} quantizes a
- * DataFrame into a bundle with one partition file per Spark task. Serializable, so tasks get it by broadcast;
- * persisted like Spark ML models: {@code model.write().overwrite().save(path)}, {@code RabitqModel.load(path)}.
+ * A trained quantizer as a Spark ML {@link Model}: the {@link Codebook} (IVF centroids, rotation, metric) that
+ * {@link RabitqIndexer} fitted. {@link #index} quantizes a DataFrame into a bundle with one partition file per Spark
+ * task; {@link #transform} adds, for every row's vector, its {@code k} nearest neighbours in the bundle at
+ * {@code bundlePath} (MLlib's {@code approxNearestNeighbors} analogue, batched by row). Persisted like Spark ML
+ * models: {@code model.write().overwrite().save(path)}, {@code RabitqModel.load(path)}, also inside a saved
+ * {@link org.apache.spark.ml.PipelineModel}.
  */
-public final class RabitqModel implements Serializable, MLWritable {
+public final class RabitqModel extends Model<RabitqModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
-    /** Local property that makes the first attempt of every index task fail half-way (tests of the commit protocol). */
-    static final String FAIL_FIRST_ATTEMPT = "rabitq.test.failFirstAttempt";
+    /** Description of the index job that quantizes rows and writes the partition files. */
+    static final String WRITE_PHASE = "index: quantize and write partition files";
 
-    private final String idCol;
-    private final String inputCol;
-    private final int dim;
-    private final Metric metric;
-    private final RotationKind rotation;
-    private final long seed;
-    private final int codeBits;
-    private final float[] centroids;
-    private final int nlist;
-    private transient RabitqQuantizer quantizer;
-    private transient CentroidTable centroidTable;
+    private final String uid;
+    private final Codebook codebook;
+    private final Param<String> idCol;
+    private final Param<String> inputCol;
+    private final Param<String> outputCol;
+    private final Param<String> bundlePath;
+    private final IntParam k;
+    private final IntParam nprobe;
 
-    RabitqModel(String idCol, String inputCol, int dim, Metric metric, RotationKind rotation, long seed, int codeBits,
-                float[] centroids, int nlist) {
-        this.idCol = idCol;
-        this.inputCol = inputCol;
-        this.dim = dim;
-        this.metric = metric;
-        this.rotation = rotation;
-        this.seed = seed;
-        this.codeBits = codeBits;
-        this.centroids = centroids;
-        this.nlist = nlist;
+    RabitqModel(String uid, Codebook codebook) {
+        this.uid = uid;
+        this.codebook = codebook;
+        idCol = RabitqParams.idCol(uid);
+        inputCol = RabitqParams.inputCol(uid);
+        outputCol = RabitqParams.outputCol(uid);
+        bundlePath = RabitqParams.bundlePath(uid);
+        k = RabitqParams.k(uid);
+        nprobe = RabitqParams.nprobe(uid);
+        setDefault(idCol, "id");
+        setDefault(inputCol, "vector");
+        setDefault(outputCol, "neighbors");
+        setDefault(k, 10);
+        setDefault(nprobe, 0);
     }
 
-    public int dim() {
-        return dim;
+    @Override
+    public String uid() {
+        return uid;
     }
 
-    public String idCol() {
+    public Param<String> idCol() {
         return idCol;
     }
 
-    public String inputCol() {
+    public Param<String> inputCol() {
         return inputCol;
     }
 
+    public Param<String> outputCol() {
+        return outputCol;
+    }
+
+    public Param<String> bundlePath() {
+        return bundlePath;
+    }
+
+    public IntParam k() {
+        return k;
+    }
+
+    public IntParam nprobe() {
+        return nprobe;
+    }
+
+    public String getIdCol() {
+        return getOrDefault(idCol);
+    }
+
+    public String getInputCol() {
+        return getOrDefault(inputCol);
+    }
+
+    public String getOutputCol() {
+        return getOrDefault(outputCol);
+    }
+
+    /** The bundle {@link #transform} searches, or null when none is set. */
+    public String getBundlePath() {
+        return isDefined(bundlePath) ? getOrDefault(bundlePath) : null;
+    }
+
+    public int getK() {
+        return (Integer) getOrDefault(k);
+    }
+
+    public int getNprobe() {
+        return (Integer) getOrDefault(nprobe);
+    }
+
+    public RabitqModel setIdCol(String value) {
+        set(idCol, value);
+        return this;
+    }
+
+    public RabitqModel setInputCol(String value) {
+        set(inputCol, value);
+        return this;
+    }
+
+    public RabitqModel setOutputCol(String value) {
+        set(outputCol, value);
+        return this;
+    }
+
+    /** The bundle {@link #transform} searches: one this model (or a model of the same codebook) indexed. */
+    public RabitqModel setBundlePath(String value) {
+        set(bundlePath, value);
+        return this;
+    }
+
+    public RabitqModel setK(int value) {
+        set(k, value);
+        return this;
+    }
+
+    public RabitqModel setNprobe(int value) {
+        set(nprobe, value);
+        return this;
+    }
+
+    /** The trained codebook: centroids, rotation and metric. */
+    public Codebook codebook() {
+        return codebook;
+    }
+
+    public int dim() {
+        return codebook.dim();
+    }
+
+    public int nlist() {
+        return codebook.nlist();
+    }
+
+    public Metric metric() {
+        return codebook.metric();
+    }
+
     public RotationKind rotation() {
-        return rotation;
+        return codebook.rotation();
     }
 
     public long seed() {
-        return seed;
+        return codebook.seed();
     }
 
-    /** Padded code length in bits (the rotation's output dimension). */
-    public int codeBits() {
-        return codeBits;
+    /** Centroids, {@code nlist * dim} floats row-major (a copy). */
+    public float[] centroids() {
+        return codebook.centroids();
+    }
+
+    /**
+     * Adds {@code outputCol}: for each row's vector in {@code inputCol}, its {@code k} nearest neighbours in the
+     * bundle at {@code bundlePath} as {@code array<struct<id:bigint, distance:float>>}, nearest first; null for a
+     * null vector. Each executor loads the bundle once (see {@link RabitqFunctions}).
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        String bundle = getBundlePath();
+        Dataset<Row> df = dataset.toDF();
+        return df.withColumn(getOutputCol(), RabitqFunctions.rabitqSearch(
+                VectorColumns.asArray(df.schema(), getInputCol()), bundle, getK(), getNprobe()));
+    }
+
+    /** Checks the vector column and the bundle path, and adds the neighbours column. */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        if (getBundlePath() == null) {
+            throw new InvalidInputException("RabitqModel.transform needs a bundle to search: setBundlePath(dir) to a bundle this "
+                    + "model indexed (RabitqModel.index or RabitqIndexer.setBundlePath before fit)");
+        }
+        VectorColumns.checkVector(schema, getInputCol());
+        if (Arrays.asList(schema.fieldNames()).contains(getOutputCol())) {
+            throw new InvalidInputException("output column '" + getOutputCol() + "' already exists; setOutputCol to another name");
+        }
+        return schema.add(getOutputCol(), RabitqFunctions.RESULT_TYPE, true);
+    }
+
+    @Override
+    public RabitqModel copy(ParamMap extra) {
+        return copyValues(new RabitqModel(uid, codebook), extra).setParent(parent());
     }
 
     @Override
@@ -108,77 +240,41 @@ public final class RabitqModel implements Serializable, MLWritable {
         return read().load(path);
     }
 
-    public int nlist() {
-        return nlist;
-    }
-
-    public Metric metric() {
-        return metric;
-    }
-
-    /** Centroids, {@code nlist * dim} floats row-major (a copy). */
-    public float[] centroids() {
-        return centroids.clone();
-    }
-
-    private synchronized RabitqQuantizer quantizer() {
-        if (quantizer == null) {
-            quantizer = new RabitqQuantizer(Rotation.create(rotation, seed, dim, codeBits), metric == Metric.INNER_PRODUCT, false);
-        }
-        return quantizer;
-    }
-
-    /** The vector as the index stores it: validated, normalized for cosine. */
-    float[] prepare(float[] v, Object id) {
-        return metric == Metric.COSINE ? Vectors.normalized("vector of row " + id, v) : v;
-    }
-
-    int assign(float[] prepared) {
-        return centroidTable().nearest(prepared, Kernels.scan());
-    }
-
-    private synchronized CentroidTable centroidTable() {
-        if (centroidTable == null) {
-            centroidTable = new CentroidTable(centroids, nlist, dim);
-        }
-        return centroidTable;
-    }
-
     /**
      * Quantizes every row of {@code df} into a new generation of the bundle at {@code bundleDir}: rows are
      * assigned to their nearest centroid, whole clusters are split into {@code partitions} contiguous ranges
      * balanced by row count (computed on the driver, so the layout depends only on the data), each task sorts its
-     * rows by (cluster, id) and writes its partition file; the driver then writes the manifest and publishes atomically. A failed job
-     * publishes nothing; retried or speculative tasks write identical files, so rows are never lost or doubled.
+     * rows by (cluster, id) and writes its partition file; the driver then writes the manifest and publishes
+     * atomically. A failed job publishes nothing; retried or speculative tasks write identical files, so rows are
+     * never lost or doubled.
      */
     public Manifest index(Dataset<Row> df, String bundleDir, int partitions, IndexBundles.Source source) {
-        Dataset<Row> rows = VectorColumns.select(df, idCol, inputCol);
+        Dataset<Row> rows = VectorColumns.select(df, getIdCol(), getInputCol());
         if (partitions < 1) {
             throw new InvalidInputException("partitions must be >= 1 but was " + partitions);
         }
-        BundleSpec spec = IndexBundles.spec("ivf", Map.of("nprobe", "0"), dim, metric, rotation, seed, codeBits, false, nlist, true, source);
-        org.apache.spark.api.java.JavaSparkContext jsc =
-                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
-        Broadcast<RabitqModel> model = jsc.broadcast(this);
+        BundleSpec spec = IndexBundles.ivfSpec(codebook, source);
+        Broadcast<Codebook> book = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()).broadcast(codebook);
         UDF2<Object, scala.collection.Seq<Object>, Integer> assignUdf = (id, vector) -> {
-            RabitqModel m = model.value();
-            return m.assign(m.prepare(VectorColumns.toFloats(vector, m.dim, id), id));
+            Codebook b = book.value();
+            return b.assign(b.prepare("vector of row " + id, VectorColumns.toFloats(vector, b.dim(), id)));
         };
         Dataset<Row> assigned = rows
                 .withColumn("cluster", udf(assignUdf, DataTypes.IntegerType).apply(col("id"), col("vector")));
+        SparkContext sc = df.sparkSession().sparkContext();
         try (GenerationWriter g = GenerationWriter.begin(Path.of(bundleDir), spec)) {
-            assigned = assigned.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK()); // may evaluate eagerly
-            g.writeCentroids(centroids);
-            long[] counts = new long[nlist];
-            for (Row r : assigned.groupBy("cluster").count().collectAsList()) {
+            Dataset<Row> cached = assigned.persist(StorageLevel.MEMORY_AND_DISK()); // may evaluate eagerly
+            g.writeCentroids(codebook.centroids());
+            long[] counts = new long[codebook.nlist()];
+            for (Row r : JobPhase.run(sc, "index: assign rows to clusters", () -> cached.groupBy("cluster").count().collectAsList())) {
                 counts[r.getInt(0)] = r.getLong(1);
             }
             ClusterRangePartitioner partitioner = ClusterRangePartitioner.balanced(counts, partitions);
-            List<TaskOutput> outputs = assigned.javaRDD()
-                    .mapToPair(r -> new scala.Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
+            List<TaskOutput> outputs = JobPhase.run(sc, WRITE_PHASE, () -> cached.javaRDD()
+                    .mapToPair(r -> new Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
                     .repartitionAndSortWithinPartitions(partitioner)
-                    .mapPartitions(new WritePartition(model, g.workDirectory().toString(), spec))
-                    .collect();
+                    .mapPartitions(new WritePartition(book, g.workDirectory().toString(), spec))
+                    .collect());
             for (TaskOutput o : outputs) {
                 g.addPartition(o.number(), o.entry());
             }
@@ -193,7 +289,7 @@ public final class RabitqModel implements Serializable, MLWritable {
     /** Surfaces our own error from inside a failed Spark job, so callers see what to fix. */
     static RuntimeException unwrap(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InvalidInputException || t instanceof io.rabitq.core.RabitqException) {
+            if (t instanceof RabitqException) {
                 return (RuntimeException) t;
             }
         }
@@ -201,53 +297,36 @@ public final class RabitqModel implements Serializable, MLWritable {
     }
 
     /** What a task reports to the driver: its partition number and the file it wrote. */
-    public record TaskOutput(int number, Manifest.PartitionEntry entry) implements Serializable {
+    record TaskOutput(int number, Manifest.PartitionEntry entry) implements Serializable {
     }
 
     /** The per-task writer: encodes each cluster's rows and streams them into the task's partition file. */
-    private static final class WritePartition
-            implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<scala.Tuple2<ClusterKey, Row>>, TaskOutput> {
+    private static final class WritePartition implements FlatMapFunction<Iterator<Tuple2<ClusterKey, Row>>, TaskOutput> {
         private static final long serialVersionUID = 1L;
-        private final Broadcast<RabitqModel> model;
+        private final Broadcast<Codebook> codebook;
         private final String workDir;
         private final BundleSpec spec;
 
-        WritePartition(Broadcast<RabitqModel> model, String workDir, BundleSpec spec) {
-            this.model = model;
+        WritePartition(Broadcast<Codebook> codebook, String workDir, BundleSpec spec) {
+            this.codebook = codebook;
             this.workDir = workDir;
             this.spec = spec;
         }
 
         @Override
-        public Iterator<TaskOutput> call(Iterator<scala.Tuple2<ClusterKey, Row>> rows) {
-            RabitqModel m = model.value();
+        public Iterator<TaskOutput> call(Iterator<Tuple2<ClusterKey, Row>> rows) {
+            Codebook book = codebook.value();
             TaskContext ctx = TaskContext.get();
             int number = ctx.partitionId();
-            boolean failHalfWay = "true".equals(ctx.getLocalProperty(FAIL_FIRST_ATTEMPT)) && ctx.attemptNumber() == 0;
-            int words = m.codeBits / 64;
             PartitionWriter w = PartitionWriter.forTask(Path.of(workDir), number, "attempt-" + ctx.taskAttemptId(), spec);
             try {
-                int cluster = -1;
-                List<Long> ids = new ArrayList<>();
-                List<float[]> vectors = new ArrayList<>();
-                long seen = 0;
+                ClusterBuffer buffer = new ClusterBuffer(book, w);
                 while (rows.hasNext()) {
                     Row r = rows.next()._2();
-                    int c = r.getInt(2);
-                    if (c != cluster && !ids.isEmpty()) {
-                        flush(m, w, cluster, ids, vectors, words);
-                    }
-                    cluster = c;
                     long id = VectorColumns.id(r);
-                    ids.add(id);
-                    vectors.add(m.prepare(VectorColumns.read(r, 1, m.dim, id), id));
-                    if (failHalfWay && ++seen == 100) {
-                        throw new IllegalStateException("test hook: first attempt of task " + number + " fails half-way");
-                    }
+                    buffer.add(r.getInt(2), id, book.prepare("vector of row " + id, VectorColumns.read(r, 1, book.dim(), id)));
                 }
-                if (!ids.isEmpty()) {
-                    flush(m, w, cluster, ids, vectors, words);
-                }
+                buffer.flush();
             } catch (RuntimeException | Error e) {
                 w.abort(); // a failed attempt must never rename a partial file into place
                 throw e;
@@ -255,17 +334,42 @@ public final class RabitqModel implements Serializable, MLWritable {
             w.close();
             return Collections.singletonList(new TaskOutput(number, w.entry())).iterator();
         }
+    }
 
-        private static void flush(RabitqModel m, PartitionWriter w, int cluster, List<Long> ids, List<float[]> vectors, int words) {
+    /** Collects the rows of one cluster at a time (rows arrive sorted by cluster) and encodes each cluster once. */
+    private static final class ClusterBuffer {
+        private final Codebook book;
+        private final PartitionWriter out;
+        private final List<Long> ids = new ArrayList<>();
+        private final List<float[]> vectors = new ArrayList<>();
+        private int cluster = -1;
+
+        ClusterBuffer(Codebook book, PartitionWriter out) {
+            this.book = book;
+            this.out = out;
+        }
+
+        void add(int c, long id, float[] prepared) {
+            if (c != cluster) {
+                flush();
+                cluster = c;
+            }
+            ids.add(id);
+            vectors.add(prepared);
+        }
+
+        void flush() {
+            if (ids.isEmpty()) {
+                return;
+            }
+            int dim = book.dim();
             long[] idArray = new long[ids.size()];
-            float[] flat = new float[ids.size() * m.dim];
+            float[] flat = new float[ids.size() * dim];
             for (int i = 0; i < idArray.length; i++) {
                 idArray[i] = ids.get(i);
-                System.arraycopy(vectors.get(i), 0, flat, i * m.dim, m.dim);
+                System.arraycopy(vectors.get(i), 0, flat, i * dim, dim);
             }
-            float[] centroid = java.util.Arrays.copyOfRange(m.centroids, cluster * m.dim, (cluster + 1) * m.dim);
-            IndexSnapshot.Cluster encoded = m.quantizer().encodeCluster(centroid, idArray, flat, true);
-            IndexBundles.appendCluster(w, cluster, encoded, m.dim, words);
+            IndexBundles.appendCluster(out, cluster, book.encode(cluster, idArray, flat, true), dim, book.codeBits() / 64);
             ids.clear();
             vectors.clear();
         }

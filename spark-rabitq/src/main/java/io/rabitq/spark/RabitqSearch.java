@@ -5,8 +5,10 @@ import io.rabitq.bundle.BundleException;
 import io.rabitq.bundle.Manifest;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Neighbor;
+import io.rabitq.core.PreparedQueries;
 import io.rabitq.core.QuantizedIndex;
 import io.rabitq.core.RerankLog;
+import io.rabitq.core.Vectors;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,12 +64,8 @@ public final class RabitqSearch {
      * @param nprobe clusters probed per query (IVF bundles); 0 uses the bundle's default
      */
     public static Dataset<Row> searchBatch(Dataset<Row> queries, String idCol, String vectorCol, String bundleDir, int k, int nprobe) {
-        if (k < 1) {
-            throw new InvalidInputException("k must be >= 1 but was " + k);
-        }
-        if (nprobe < 0) {
-            throw new InvalidInputException("nprobe must be >= 1 (or 0 for the default) but was " + nprobe);
-        }
+        Vectors.checkK(k);
+        Vectors.checkNprobeOrDefault(nprobe);
         Dataset<Row> queryRows = VectorColumns.select(queries, idCol, vectorCol);
         Manifest m;
         String generation;
@@ -91,13 +89,12 @@ public final class RabitqSearch {
         try {
             Queries all = Queries.collect(queryRows, m.dim(), bundleDir);
             long[] qids = all.ids();
-            float[][] qvec = all.vectors();
-            int[][] probes = router instanceof IvfRabitqIndex ivf ? ivf.probes(qvec, nprobe > 0 ? nprobe : ivf.nprobe()) : null;
+            PreparedQueries prepared = router instanceof IvfRabitqIndex ivf
+                    ? ivf.prepare(all.vectors(), nprobe > 0 ? nprobe : ivf.nprobe()) : router.prepare(all.vectors());
             for (int from = 0; from < qids.length; from += chunk) {
                 int to = Math.min(qids.length, from + chunk);
                 long[] chunkIds = Arrays.copyOfRange(qids, from, to);
-                JavaRDD<SliceAnswer> answers = partitionAnswers(jsc, bundleDir, generation, m, Arrays.copyOfRange(qvec, from, to),
-                        probes == null ? null : Arrays.copyOfRange(probes, from, to), k);
+                JavaRDD<SliceAnswer> answers = partitionAnswers(jsc, bundleDir, generation, m, prepared.slice(from, to), k);
                 if ((long) (to - from) * m.partitions().size() * k <= driverMergeMax) {
                     merged.addAll(mergeOnDriver(chunkIds, m.partitions().size(), answers.collect(), k)); // small batches: no shuffle stage
                 } else {
@@ -154,28 +151,25 @@ public final class RabitqSearch {
     }
 
     /**
-     * Tasks answer a slice of the chunk's queries (broadcast with their probes) from the clusters of one bundle
-     * partition: a few slices per partition, so that a slow partition does not hold up the job and a finished
-     * task's answer travels while others still scan.
+     * Tasks answer a slice of the chunk's queries (prepared once on the driver, with their probes, and broadcast)
+     * from the clusters of one bundle partition: a few slices per partition, so that a slow partition does not hold
+     * up the job and a finished task's answer travels while others still scan.
      */
     private static JavaRDD<SliceAnswer> partitionAnswers(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
-                                                         float[][] qvec, int[][] probes, int k) {
-        Broadcast<float[][]> vectors = jsc.broadcast(qvec);
-        Broadcast<int[][]> probeLists = jsc.broadcast(probes);
+                                                         PreparedQueries queries, int k) {
+        Broadcast<PreparedQueries> shared = jsc.broadcast(queries);
+        int n = queries.size();
         int parts = m.partitions().size();
-        int slices = (int) Math.max(1, Math.min((2L * jsc.defaultParallelism() + parts - 1) / parts, qvec.length / MIN_SLICE));
+        int slices = (int) Math.max(1, Math.min((2L * jsc.defaultParallelism() + parts - 1) / parts, n / MIN_SLICE));
         List<int[]> tasks = new ArrayList<>(); // {partition, first query, end}
         for (int p = 0; p < parts; p++) {
             for (int s = 0; s < slices; s++) {
-                tasks.add(new int[] {p, (int) ((long) qvec.length * s / slices), (int) ((long) qvec.length * (s + 1) / slices)});
+                tasks.add(new int[] {p, (int) ((long) n * s / slices), (int) ((long) n * (s + 1) / slices)});
             }
         }
         String witness = m.witness();
-        return jsc.parallelize(tasks, tasks.size()).map(t -> {
-            float[][] q = Arrays.copyOfRange(vectors.value(), t[1], t[2]);
-            int[][] pr = probeLists.value() == null ? null : Arrays.copyOfRange(probeLists.value(), t[1], t[2]);
-            return new SliceAnswer(t[0], t[1], localAnswers(bundleDir, generation, witness, t[0], q, pr, k));
-        });
+        return jsc.parallelize(tasks, tasks.size()).map(t -> new SliceAnswer(t[0], t[1],
+                localAnswers(bundleDir, generation, witness, t[0], shared.value().slice(t[1], t[2]), k)));
     }
 
     /** One task's answers: partition {@code partition}'s partial answer for each query from {@code from} on. */
@@ -251,19 +245,19 @@ public final class RabitqSearch {
      * One partition's answer for every query, in query order (an entry even when empty, so no query vanishes): the
      * mergeable rerank log for IVF bundles (merging them reproduces the single-process answer), else the k best.
      */
-    static Partial[] localAnswers(String bundleDir, String generation, String witness, int partition, float[][] queries,
-                                  int[][] probes, int k) {
+    static Partial[] localAnswers(String bundleDir, String generation, String witness, int partition, PreparedQueries queries,
+                                  int k) {
         QuantizedIndex index = ExecutorIndexCache.partition(bundleDir, generation, witness, partition);
-        Partial[] out = new Partial[queries.length];
-        if (probes != null) {
-            RerankLog[] logs = ((IvfRabitqIndex) index).searchLogs(queries, k, probes);
-            for (int j = 0; j < queries.length; j++) {
+        Partial[] out = new Partial[queries.size()];
+        if (queries.hasProbes()) {
+            RerankLog[] logs = ((IvfRabitqIndex) index).searchLogs(queries, k);
+            for (int j = 0; j < out.length; j++) {
                 out[j] = new Partial(logs[j], null);
             }
             return out;
         }
         Neighbor[][] res = index.searchBatch(queries, k);
-        for (int j = 0; j < queries.length; j++) {
+        for (int j = 0; j < out.length; j++) {
             out[j] = new Partial(null, res[j]);
         }
         return out;

@@ -12,6 +12,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /** Checks and reads the id and vector columns of an input DataFrame. */
 final class VectorColumns {
@@ -23,24 +24,33 @@ final class VectorColumns {
      * {@code array<float>}.
      */
     static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol) {
-        check(df, idCol, vectorCol);
-        Column vector = df.schema().apply(vectorCol).dataType().equals(SQLDataTypes.VectorType())
+        check(df.schema(), idCol, vectorCol);
+        return df.select(col(idCol).cast("long").as("id"), asArray(df.schema(), vectorCol).as("vector"));
+    }
+
+    /** The vector column as an array column: ML {@code Vector}s converted to {@code array<float>}, arrays as they are. */
+    static Column asArray(StructType schema, String vectorCol) {
+        return schema.apply(vectorCol).dataType().equals(SQLDataTypes.VectorType())
                 ? functions.vector_to_array(col(vectorCol), "float32") : col(vectorCol);
-        return df.select(col(idCol).cast("long").as("id"), vector.as("vector"));
     }
 
     /**
      * Fails unless {@code idCol} is an integral column and {@code vectorCol} an array of float or double or an ML
      * {@code Vector}.
      */
-    private static void check(Dataset<Row> df, String idCol, String vectorCol) {
-        StructField id = field(df, idCol, "id");
+    static void check(StructType schema, String idCol, String vectorCol) {
+        StructField id = field(schema, idCol, "id");
         DataType t = id.dataType();
         if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType))) {
             throw new InvalidInputException("id column '" + idCol + "' has type " + t.simpleString()
                     + "; ids must be bigint or int (cast or hash string keys to bigint first)");
         }
-        StructField vec = field(df, vectorCol, "vector");
+        checkVector(schema, vectorCol);
+    }
+
+    /** Fails unless {@code vectorCol} is an array of float or double or an ML {@code Vector}. */
+    static void checkVector(StructType schema, String vectorCol) {
+        StructField vec = field(schema, vectorCol, "vector");
         if (vec.dataType().equals(SQLDataTypes.VectorType())) {
             return;
         }
@@ -52,13 +62,13 @@ final class VectorColumns {
         }
     }
 
-    private static StructField field(Dataset<Row> df, String name, String role) {
+    private static StructField field(StructType schema, String name, String role) {
         if (name == null) {
             throw new InvalidInputException("set the " + role + " column name");
         }
-        return Arrays.stream(df.schema().fields()).filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->
+        return Arrays.stream(schema.fields()).filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->
                 new InvalidInputException(role + " column '" + name + "' does not exist; available columns: "
-                        + String.join(", ", df.schema().fieldNames())));
+                        + String.join(", ", schema.fieldNames())));
     }
 
     /** The id in column 0 of a row of {@link #select}. */

@@ -97,15 +97,49 @@ class SparkIndexTest {
     void failedFirstAttemptsNeitherLoseNorDuplicateRows() {
         RabitqModel model = indexer().fit(df);
         Manifest clean = model.index(df, dir.resolve("clean").toString(), 3, SOURCE);
-        spark.sparkContext().setLocalProperty(RabitqModel.FAIL_FIRST_ATTEMPT, "true");
+        FirstAttemptKiller killer = new FirstAttemptKiller(spark.sparkContext(), JobPhase.PREFIX + RabitqModel.WRITE_PHASE);
+        spark.sparkContext().addSparkListener(killer);
         Manifest retried;
         try {
             retried = model.index(df, dir.resolve("retried").toString(), 3, SOURCE);
         } finally {
-            spark.sparkContext().setLocalProperty(RabitqModel.FAIL_FIRST_ATTEMPT, null);
+            spark.sparkContext().removeSparkListener(killer);
         }
+        assertTrue(killer.killed.get() > 0, "no write task was killed, so nothing was retried");
         assertEquals(clean.rows(), retried.rows());
         assertEquals(clean.witness(), retried.witness(), "retried tasks wrote byte-identical partitions");
+    }
+
+    /**
+     * Kills (Spark's kill-and-reschedule) the first attempt of every task of the jobs with a given description, as a
+     * lost or preempted executor would: the retried attempts must write what an undisturbed run writes.
+     */
+    private static final class FirstAttemptKiller extends org.apache.spark.scheduler.SparkListener {
+        private final org.apache.spark.SparkContext sc;
+        private final String description;
+        private final java.util.Set<Integer> stages = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.concurrent.atomic.AtomicInteger killed = new java.util.concurrent.atomic.AtomicInteger();
+
+        FirstAttemptKiller(org.apache.spark.SparkContext sc, String description) {
+            this.sc = sc;
+            this.description = description;
+        }
+
+        @Override
+        public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+            if (description.equals(job.properties().getProperty("spark.job.description"))) {
+                stages.addAll(scala.jdk.javaapi.CollectionConverters.asJava(job.stageIds()).stream()
+                        .map(i -> (Integer) i).toList());
+            }
+        }
+
+        @Override
+        public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart task) {
+            if (stages.contains(task.stageId()) && task.taskInfo().attemptNumber() == 0
+                    && sc.killTaskAttempt(task.taskInfo().taskId(), false, "test: first attempt lost")) {
+                killed.incrementAndGet();
+            }
+        }
     }
 
     @Test
@@ -194,7 +228,7 @@ class SparkIndexTest {
         InvalidInputException missing = assertThrows(InvalidInputException.class,
                 () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.resolve("nope").toString(), 5, 4));
         assertTrue(missing.getMessage().contains("nope"), missing.getMessage());
-        assertThrows(InvalidInputException.class, () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 0, 4));
+        assertThrows(io.rabitq.core.InvalidParameterException.class, () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 0, 4));
         splitAClusterAcrossPartitions();
         InvalidInputException split = assertThrows(InvalidInputException.class,
                 () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 5, 4));
@@ -268,7 +302,8 @@ class SparkIndexTest {
         model.write().overwrite().save(path);
         RabitqModel loaded = RabitqModel.load(path);
         org.junit.jupiter.api.Assertions.assertArrayEquals(model.centroids(), loaded.centroids());
-        assertEquals(model.idCol(), loaded.idCol());
+        assertEquals(model.getIdCol(), loaded.getIdCol());
+        assertEquals(model.uid(), loaded.uid());
         assertEquals(model.seed(), loaded.seed());
         Manifest original = model.index(df, dir.resolve("a").toString(), 2, SOURCE);
 

@@ -1,0 +1,69 @@
+package io.rabitq.jobs;
+
+import io.rabitq.bundle.Bundle;
+import io.rabitq.core.Metric;
+import io.rabitq.spark.ExactSearch;
+import io.rabitq.spark.RabitqSearch;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code evaluate}: recall@k of a query sample against exact distributed brute force. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Recall@k of searchBatch on a query sample against exact distributed brute force.")
+final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--input", required = true, paramLabel = "TABLE", description = "the indexed table")
+    String input;
+    @Option(names = "--id-col", defaultValue = "id", description = "id column of --input (default: ${DEFAULT-VALUE})")
+    String idCol;
+    @Option(names = "--vector-col", defaultValue = "vector", description = "vector column of --input (default: ${DEFAULT-VALUE})")
+    String vectorCol;
+    @Option(names = "--queries", required = true, paramLabel = "TABLE", description = "query table")
+    String queries;
+    @Option(names = "--query-id-col", defaultValue = "query_id", description = "query id column (default: ${DEFAULT-VALUE})")
+    String queryIdCol;
+    @Option(names = "--query-vector-col", defaultValue = "query", description = "query vector column (default: ${DEFAULT-VALUE})")
+    String queryVectorCol;
+    @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "bundle to evaluate")
+    String bundle;
+    @Option(names = "--k", defaultValue = "10", description = "neighbours per query (default: ${DEFAULT-VALUE})")
+    int k;
+    @Option(names = "--nprobe", defaultValue = "0", description = "clusters probed per query (default: 0 = the bundle's default)")
+    int nprobe;
+    @Option(names = "--sample", defaultValue = "1000", description = "queries evaluated, lowest ids first (default: ${DEFAULT-VALUE})")
+    int sample;
+
+    @Override
+    public Integer call() {
+        SparkSession spark = Sessions.get("spark-rabitq evaluate");
+        try {
+            Dataset<Row> base = Sessions.read(spark, input, null).rows();
+            Dataset<Row> q = Sessions.read(spark, queries, null).rows().orderBy(queryIdCol).limit(sample).cache();
+            long nq = q.count();
+            Metric metric;
+            try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {
+                metric = Metric.parse(b.manifest().metric());
+            }
+            long t0 = System.nanoTime();
+            List<Row> found = RabitqSearch.searchBatch(q, queryIdCol, queryVectorCol, bundle, k, nprobe).collectAsList();
+            double searchSeconds = Phases.seconds(t0);
+            Phases.line("searchBatch of %d queries: %.0f queries/s", t0, nq, nq / searchSeconds);
+            t0 = System.nanoTime();
+            List<Row> exact = ExactSearch.searchBatch(base, idCol, vectorCol, q, queryIdCol, queryVectorCol, metric, k).collectAsList();
+            double exactSeconds = Phases.seconds(t0);
+            Phases.line("exact distributed brute force: %.0f queries/s", t0, nq / exactSeconds);
+            double recall = Phases.recall(found, exact, k);
+            System.err.printf("recall@%d = %.4f over %d queries%n", k, recall, nq);
+            new Json().put("queries", nq).put("k", k).put("recall", Json.round(recall, 4))
+                    .put("search_qps", Json.round(nq / searchSeconds, 1)).put("exact_qps", Json.round(nq / exactSeconds, 1)).print();
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.rabitq.jobs;
+
+import io.rabitq.spark.RabitqSearch;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code search}: a query table against a bundle, results written to a Delta table. */
+@Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Search a query table against a bundle (searchBatch); results go to a Delta table.")
+final class SearchCommand implements Callable<Integer> {
+    @Option(names = "--queries", required = true, paramLabel = "TABLE", description = "Delta table or Parquet directory of queries")
+    String queries;
+    @Option(names = "--version", paramLabel = "V", description = "Delta version of the queries (default: the latest)")
+    String version;
+    @Option(names = "--id-col", defaultValue = "query_id", description = "query id column (default: ${DEFAULT-VALUE})")
+    String idCol;
+    @Option(names = "--vector-col", defaultValue = "query", description = "query vector column (default: ${DEFAULT-VALUE})")
+    String vectorCol;
+    @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "bundle to search")
+    String bundle;
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Delta table to write the neighbours to")
+    String output;
+    @Option(names = "--k", defaultValue = "10", description = "neighbours per query (default: ${DEFAULT-VALUE})")
+    int k;
+    @Option(names = "--nprobe", defaultValue = "0", description = "clusters probed per query (default: 0 = the bundle's default)")
+    int nprobe;
+    @Option(names = "--mode", defaultValue = "errorifexists",
+            description = "when --output exists: errorifexists, overwrite or append (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Override
+    public Integer call() {
+        SparkSession spark = Sessions.get("spark-rabitq search");
+        try {
+            long t0 = System.nanoTime();
+            Dataset<Row> q = Sessions.read(spark, queries, version).rows();
+            RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, nprobe).write().format("delta").mode(mode).save(output);
+            long rows = spark.read().format("delta").load(output).count();
+            Phases.line("searched %s against %s (k=%d); results in Delta table %s (%d rows)", t0, queries, bundle, k, output, rows);
+            new Json().put("output", output).put("rows", rows).put("k", k).print();
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.rabitq.core;
+
+/**
+ * The quantized vectors of one IVF cluster, in row order: ids, 1-bit codes packed into {@code long} words
+ * (bit {@code i % 64} of word {@code i / 64} is 1 iff rotated residual coordinate i is &gt;= 0), four float
+ * factors per vector, optional raw vectors for exact rerank and, for the vector kernel, the FastScan layout.
+ *
+ * <p>Factor arrays are padded to a multiple of {@link #BLOCK} rows; padding rows have {@code fAdd = +inf} so
+ * their estimate never passes a threshold.
+ */
+public final class ClusterCodes {
+    /** Vectors per FastScan block. */
+    public static final int BLOCK = 32;
+
+    final int size;
+    final int words;
+    final int paddedDim;
+    final long[] ids;
+    final long[] codes;
+    final float[] fAdd;
+    final float[] fIp;
+    final float[] fPpc;
+    final float[] fErr;
+    final float[] raw;
+    final byte[] packed;
+
+    ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
+                 float[] raw, boolean pack) {
+        this.size = ids.length;
+        this.words = paddedDim / 64;
+        this.paddedDim = paddedDim;
+        this.ids = ids;
+        this.codes = codes;
+        this.fAdd = fAdd;
+        this.fIp = fIp;
+        this.fPpc = fPpc;
+        this.fErr = fErr;
+        this.raw = raw;
+        this.packed = pack ? pack(codes, size, paddedDim) : null;
+    }
+
+    /** A cluster from its persisted arrays (taken over, not copied), factor arrays padded to whole blocks. */
+    static ClusterCodes of(int paddedDim, IndexSnapshot.Cluster c, boolean pack) {
+        int n = c.ids().length;
+        int padded = paddedRows(n);
+        float[][] f = new float[4][];
+        for (int k = 0; k < 4; k++) {
+            f[k] = java.util.Arrays.copyOf(c.factors()[k], padded);
+        }
+        java.util.Arrays.fill(f[0], n, padded, Float.POSITIVE_INFINITY);
+        return new ClusterCodes(paddedDim, c.ids(), c.codes(), f[0], f[1], f[2], f[3], c.raw(), pack);
+    }
+
+    /** This cluster's arrays as persisted (copies, factors without the block padding). */
+    IndexSnapshot.Cluster toSnapshot() {
+        return new IndexSnapshot.Cluster(ids.clone(), codes.clone(), new float[][] {
+            java.util.Arrays.copyOf(fAdd, size), java.util.Arrays.copyOf(fIp, size),
+            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw == null ? null : raw.clone());
+    }
+
+    /** Number of vectors. */
+    public int size() {
+        return size;
+    }
+
+    /** Number of 32-vector blocks. */
+    public int blocks() {
+        return (size + BLOCK - 1) / BLOCK;
+    }
+
+    /** Rounds a row count up to whole blocks, the length of every factor array. */
+    static int paddedRows(int size) {
+        return (size + BLOCK - 1) / BLOCK * BLOCK;
+    }
+
+    /** Heap bytes of this cluster's arrays. */
+    long memoryBytes() {
+        long b = 8L * ids.length + 8L * codes.length + 4L * (fAdd.length + fIp.length + fPpc.length + fErr.length);
+        if (raw != null) {
+            b += 4L * raw.length;
+        }
+        if (packed != null) {
+            b += packed.length;
+        }
+        return b + 64;
+    }
+
+    /**
+     * FastScan layout: per block, per 16 dimensions ("row"), 64 bytes. Byte lane l holds, for half
+     * {@code h = l / 32} and vector {@code v = p / 2} (p = l % 32 even) or {@code 16 + p / 2} (p odd), the
+     * 4-bit sub-codes of dimension groups {@code 4r + 2h} (low nibble) and {@code 4r + 2h + 1} (high nibble).
+     * This order makes the even/odd 16-bit accumulator halves come out as vectors 0..15 and 16..31.
+     */
+    static byte[] pack(long[] codes, int size, int paddedDim) {
+        int words = paddedDim / 64;
+        int rows = paddedDim / 16;
+        int blocks = (size + BLOCK - 1) / BLOCK;
+        byte[] out = new byte[blocks * rows * 64];
+        for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < rows; r++) {
+                int base = (b * rows + r) * 64;
+                for (int l = 0; l < 64; l++) {
+                    int h = l >>> 5;
+                    int p = l & 31;
+                    int v = (p & 1) == 0 ? p >>> 1 : 16 + (p >>> 1);
+                    int row = b * BLOCK + v;
+                    if (row >= size) {
+                        continue;
+                    }
+                    int s0 = 4 * r + 2 * h;
+                    out[base + l] = (byte) (nibble(codes, row, words, s0) | (nibble(codes, row, words, s0 + 1) << 4));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int nibble(long[] codes, int row, int words, int group) {
+        return (int) (codes[row * words + (group >>> 4)] >>> ((group & 15) << 2)) & 15;
+    }
+}

@@ -1,0 +1,226 @@
+package io.rabitq.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
+
+/**
+ * The built state shared by the quantized indexes: a {@link Codebook}, the per-cluster RaBitQ codes and the
+ * kernel that scans them. It builds (through the codebook's pipeline), restores and snapshots itself, chooses
+ * probes and computes exact distances; the scans live in {@link BatchScan} and {@link FloatQueryScan}, the
+ * per-query ranking in {@link QueryState}. Immutable once built and safe for concurrent searches.
+ */
+final class IvfEngine {
+    final Codebook codebook;
+    final Metric metric;
+    final int dim;
+    final int nlist;
+    final RabitqQuantizer quantizer;
+    final ScanKernel kernel;
+    final ClusterCodes[] clusters;
+    final int size;
+    /** Exact distances computed by searches so far, and queries answered: the rerank cost metric. */
+    final LongAdder reranks = new LongAdder();
+    final LongAdder queriesAnswered = new LongAdder();
+
+    private IvfEngine(Codebook codebook, boolean foldCentroids, ScanKernel kernel, ClusterCodes[] clusters) {
+        this.codebook = codebook;
+        this.metric = codebook.metric();
+        this.dim = codebook.dim();
+        this.nlist = clusters.length;
+        this.quantizer = codebook.quantizer(foldCentroids);
+        this.kernel = kernel;
+        this.clusters = clusters;
+        this.size = Arrays.stream(clusters).mapToInt(c -> c.size).sum();
+    }
+
+    /**
+     * Trains a codebook on {@code vectors} (row-major, prepared), assigns every row and encodes each cluster in
+     * parallel: the single-process run of the codebook's pipeline.
+     */
+    static IvfEngine build(Metric metric, int dim, long[] ids, float[] vectors, int nlist, RotationKind kind, long seed,
+                           int codeBits, boolean foldCentroids, boolean keepRaw, ScanKernel kernel) {
+        int n = ids.length;
+        Codebook book = Codebook.train(metric, dim, vectors, n, nlist, kind, seed, codeBits);
+        int k = book.nlist();
+        int[] assign = new int[n];
+        book.assignAll(vectors, n, assign);
+        int[] counts = new int[k];
+        for (int c : assign) {
+            counts[c]++;
+        }
+        int[][] members = new int[k][];
+        for (int c = 0; c < k; c++) {
+            members[c] = new int[counts[c]];
+        }
+        int[] fill = new int[k];
+        for (int i = 0; i < n; i++) {
+            members[assign[i]][fill[assign[i]]++] = i;
+        }
+        ClusterCodes[] clusters = new ClusterCodes[k];
+        IntStream.range(0, k).parallel().forEach(c -> {
+            int[] rows = members[c];
+            long[] cid = new long[rows.length];
+            float[] cvec = new float[rows.length * dim];
+            for (int j = 0; j < rows.length; j++) {
+                cid[j] = ids[rows[j]];
+                System.arraycopy(vectors, rows[j] * dim, cvec, j * dim, dim);
+            }
+            clusters[c] = book.encode(c, cid, cvec, foldCentroids, keepRaw, kernel.needsPackedCodes());
+        });
+        return new IvfEngine(book, foldCentroids, kernel, clusters);
+    }
+
+    /**
+     * Rebuilds an engine from a snapshot's arrays (no training, no re-quantization). The engine takes over the
+     * snapshot's id, code and raw arrays; callers must not modify them afterwards.
+     */
+    static IvfEngine restore(IndexSnapshot s, ScanKernel kernel) {
+        Codebook book = new Codebook(s.metric(), s.dim(), s.rotation(), s.seed(), s.codeBits(), s.centroids());
+        ClusterCodes[] clusters = new ClusterCodes[s.nlist()];
+        for (int c = 0; c < clusters.length; c++) {
+            clusters[c] = ClusterCodes.of(s.codeBits(), s.clusters().get(c), kernel.needsPackedCodes());
+        }
+        return new IvfEngine(book, s.foldedCentroids(), kernel, clusters);
+    }
+
+    /** The engine's arrays (copies) for persistence. */
+    IndexSnapshot snapshot(String variant, Map<String, String> params) {
+        List<IndexSnapshot.Cluster> out = new ArrayList<>(nlist);
+        for (ClusterCodes c : clusters) {
+            out.add(c.toSnapshot());
+        }
+        return new IndexSnapshot(variant, dim, metric, codebook.rotation(), codebook.seed(), codebook.codeBits(),
+                quantizer.foldsCentroids(), params, codebook.centroids(), out);
+    }
+
+    long memoryBytes() {
+        long b = codebook.memoryBytes();
+        for (ClusterCodes c : clusters) {
+            b += c.memoryBytes();
+        }
+        return b;
+    }
+
+    /**
+     * Validates, prepares and rotates {@code queries}; with {@code probes > 0} also chooses every query's probed
+     * clusters (queries in parallel).
+     */
+    PreparedQueries prepare(float[][] queries, int probes) {
+        int n = queries.length;
+        float[][] vectors = new float[n][];
+        float[][] rotated = new float[n][];
+        for (int j = 0; j < n; j++) {
+            vectors[j] = codebook.prepare("query " + j, queries[j]);
+            rotated[j] = new float[quantizer.paddedDim()];
+            quantizer.rotation().rotate(vectors[j], rotated[j]);
+        }
+        int[][] chosen = null;
+        if (probes > 0) {
+            int p = Math.min(probes, nlist);
+            int[][] lists = new int[n][];
+            IntStream.range(0, n).parallel().forEach(j -> lists[j] = nearestClusters(vectors[j], p));
+            chosen = lists;
+        }
+        return new PreparedQueries(vectors, rotated, chosen, rotationId());
+    }
+
+    /** Fails unless {@code queries} went through this engine's rotation and their probe lists fit its clusters. */
+    void checkCompatible(PreparedQueries queries) {
+        if (!queries.rotation.equals(rotationId())) {
+            throw new InvalidParameterException("queries prepared for rotation " + queries.rotation + " cannot search an index with "
+                    + rotationId() + "; prepare them with this index (or one of the same bundle)");
+        }
+        if (queries.probes != null) {
+            for (int[] p : queries.probes) {
+                for (int i = 0; i < p.length; i++) {
+                    if (p[i] < 0 || p[i] >= nlist || (i > 0 && p[i] <= p[i - 1])) {
+                        throw new InvalidParameterException("probe lists must hold ascending cluster ids below nlist=" + nlist);
+                    }
+                }
+            }
+        }
+    }
+
+    private String rotationId() {
+        return codebook.rotation() + "/" + codebook.seed() + "/" + codebook.codeBits() + "/" + dim + "/" + metric;
+    }
+
+    /** Exact distance of {@code q} to row {@code row} of cluster {@code c} under the internal metric. */
+    float exact(float[] q, ClusterCodes c, int row) {
+        return metric == Metric.INNER_PRODUCT ? -kernel.dot(q, c.raw, row * dim) : kernel.squaredL2(q, c.raw, row * dim);
+    }
+
+    /** Converts an internal distance to the user's metric (cosine: 1 - cos = ||a - b||^2 / 2 on unit vectors). */
+    float toUser(float d) {
+        return metric == Metric.COSINE ? d * 0.5f : d;
+    }
+
+    /**
+     * Searches prepared queries; probes come with the queries or are the {@code nprobe} nearest clusters.
+     *
+     * @param rerankFactor only for {@link RankMode#FIXED_RERANK}
+     */
+    Neighbor[][] search(PreparedQueries queries, int k, int nprobe, RankMode mode, int rerankFactor) {
+        QueryState[] states = BatchScan.run(this, queries, k, nprobe, mode, candidates(k, mode, rerankFactor));
+        Neighbor[][] out = new Neighbor[states.length][];
+        for (int j = 0; j < states.length; j++) {
+            out[j] = states[j].finish(k);
+        }
+        return out;
+    }
+
+    /**
+     * {@link RankMode#BOUND_RERANK} search returning each query's {@link RerankLog}, for merging with other parts.
+     * When this part holds the first of a query's probed clusters and every other probed cluster it holds comes
+     * before all those it does not, the whole index scans this part's candidates first, from an empty heap: the part
+     * then runs exactly that gate and its log is just the k best it found, since nothing after them depends on more.
+     */
+    RerankLog[] searchLogs(PreparedQueries queries, int k) {
+        QueryState[] states = BatchScan.run(this, queries, k, Integer.MAX_VALUE, RankMode.BOUND_RERANK_LOG, k);
+        RerankLog[] out = new RerankLog[states.length];
+        for (int j = 0; j < states.length; j++) {
+            out[j] = states[j].toLog(k);
+        }
+        return out;
+    }
+
+    /** As {@link #search} in {@link RankMode#ESTIMATE} or {@link RankMode#FIXED_RERANK} with float query residuals. */
+    Neighbor[][] searchFloatQuery(PreparedQueries queries, int k, int nprobe, RankMode mode, int rerankFactor) {
+        return FloatQueryScan.run(this, queries, k, nprobe, mode, candidates(k, mode, rerankFactor));
+    }
+
+    private static int candidates(int k, RankMode mode, int rerankFactor) {
+        if (mode != RankMode.FIXED_RERANK) {
+            return k;
+        }
+        long p = (long) k * Math.max(1, rerankFactor);
+        return (int) Math.min(Integer.MAX_VALUE - 8, p);
+    }
+
+    /** The {@code probes} clusters nearest to {@code q}, in ascending cluster id. */
+    int[] nearestClusters(float[] q, int probes) {
+        if (probes >= nlist) {
+            int[] all = new int[nlist];
+            Arrays.setAll(all, i -> i);
+            return all;
+        }
+        float[] distances = new float[nlist];
+        codebook.table().distances(q, metric == Metric.INNER_PRODUCT, kernel, distances);
+        TopK top = new TopK(probes);
+        for (int c = 0; c < nlist; c++) {
+            top.offer(distances[c], c);
+        }
+        float[] ignored = new float[probes];
+        long[] keys = top.drainKeys(ignored);
+        int[] out = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            out[i] = (int) keys[i];
+        }
+        Arrays.sort(out);
+        return out;
+    }
+}

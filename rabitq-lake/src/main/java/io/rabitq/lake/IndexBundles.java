@@ -1,0 +1,199 @@
+package io.rabitq.lake;
+
+import io.rabitq.bundle.Bundle;
+import io.rabitq.bundle.BundleException;
+import io.rabitq.bundle.BundleSpec;
+import io.rabitq.bundle.GenerationWriter;
+import io.rabitq.bundle.Manifest;
+import io.rabitq.bundle.PartitionData;
+import io.rabitq.bundle.PartitionWriter;
+import io.rabitq.core.IndexSnapshot;
+import io.rabitq.core.Codebook;
+import io.rabitq.core.Metric;
+import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RotationKind;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Saves any quantized index of {@code io.rabitq.core} as a bundle generation and loads it back with bit-identical
+ * search results and the original ids. The only place that knows both the bundle format and the index math.
+ *
+ * <p>Mapping: clusters are split into {@code partitions} contiguous ranges balanced by rows; each row is
+ * (id, cluster, code, f_add, f_ip, f_ppc, f_err[, raw]); code words become bytes little-endian, so bit i of the
+ * code is bit {@code i % 8} of byte {@code i / 8}. Manifest params carry the variant, its settings and the
+ * query mode.
+ */
+public final class IndexBundles {
+    private IndexBundles() {
+    }
+
+    /** Where the data came from and how to describe the generation. */
+    public record Source(String ref, String version, Map<String, String> tags) {
+        public Source {
+            tags = Map.copyOf(tags);
+        }
+    }
+
+    /** Publishes {@code index} (built first if needed) as a new generation of {@code bundleDir}. */
+    public static Manifest publish(QuantizedIndex index, Path bundleDir, int partitions, Source source) {
+        if (partitions < 1) {
+            throw new BundleException("partitions must be >= 1 but was " + partitions);
+        }
+        IndexSnapshot s = index.snapshot();
+        BundleSpec spec = spec(s.variant(), s.params(), s.dim(), s.metric(), s.rotation(), s.seed(), s.codeBits(),
+                s.foldedCentroids(), s.nlist(), s.hasRaw(), source);
+        try (GenerationWriter g = GenerationWriter.begin(bundleDir, spec)) {
+            g.writeCentroids(s.centroids());
+            int c = 0;
+            long remaining = s.size();
+            for (int p = 0; p < partitions; p++) {
+                long target = (remaining + (partitions - p) - 1) / (partitions - p);
+                long written = 0;
+                try (PartitionWriter w = g.openPartition()) {
+                    while (c < s.nlist() && (written < target || p == partitions - 1)) {
+                        appendCluster(w, c, s.clusters().get(c), s.dim(), s.codeBits() / 64);
+                        written += s.clusters().get(c).ids().length;
+                        c++;
+                    }
+                }
+                remaining -= written;
+            }
+            return g.publish();
+        }
+    }
+
+    /** The bundle spec of an index with these settings (the manifest params identify the variant and query mode). */
+    public static BundleSpec spec(String variant, Map<String, String> variantParams, int dim, Metric metric, RotationKind rotation,
+                                  long seed, int codeBits, boolean folded, int nlist, boolean hasRaw, Source source) {
+        Map<String, String> params = new HashMap<>(variantParams);
+        params.put("variant", variant);
+        params.put("folded_centroids", Boolean.toString(folded));
+        return new BundleSpec(dim, codeBits, metricName(metric), 1, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
+                IndexSnapshot.FACTORS, hasRaw, source.ref(), source.version(), source.tags());
+    }
+
+    /**
+     * The spec of an IVF bundle written cluster by cluster from {@code codebook}'s pipeline (as the Spark index job
+     * does): per-cluster query quantization, raw vectors kept for the exact rerank, the default nprobe.
+     */
+    public static BundleSpec ivfSpec(Codebook codebook, Source source) {
+        return spec("ivf", Map.of("nprobe", "0"), codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
+                codebook.codeBits(), false, codebook.nlist(), true, source);
+    }
+
+    /** Appends the rows of one encoded cluster to a partition. */
+    public static void appendCluster(PartitionWriter w, int cluster, IndexSnapshot.Cluster cl, int dim, int words) {
+        float[] factors = new float[4];
+        for (int i = 0; i < cl.ids().length; i++) {
+            float[] raw = cl.raw() == null ? null : java.util.Arrays.copyOfRange(cl.raw(), i * dim, (i + 1) * dim);
+            for (int k = 0; k < 4; k++) {
+                factors[k] = cl.factors()[k][i];
+            }
+            w.append(cl.ids()[i], cluster, toBytes(cl.codes(), i * words, words), factors, raw);
+        }
+    }
+
+    /** Opens the live generation (full verification) and restores the index. */
+    public static QuantizedIndex load(Path bundleDir) {
+        try (Bundle b = Bundle.open(bundleDir)) {
+            return load(b);
+        }
+    }
+
+    /** Restores the index held by an open bundle. */
+    public static QuantizedIndex load(Bundle b) {
+        int[] all = new int[b.manifest().partitions().size()];
+        java.util.Arrays.setAll(all, i -> i);
+        return loadPartitions(b, all);
+    }
+
+    /**
+     * Restores an index holding only the rows of the given partitions, but all centroids: it probes exactly the
+     * clusters the whole index would and scans those it holds, so per-partition results merge into the answer of
+     * the whole index (how Spark tasks search a bundle).
+     */
+    public static QuantizedIndex loadPartitions(Bundle b, int[] partitionNumbers) {
+        Manifest m = b.manifest();
+        if (!m.factorColumns().equals(IndexSnapshot.FACTORS) || m.bits() != 1) {
+            throw new BundleException(b.directory() + " holds factors " + m.factorColumns() + " at " + m.bits()
+                    + " bits; this version reads 1-bit codes with " + IndexSnapshot.FACTORS);
+        }
+        int words = m.paddedDim() / 64;
+        int[] counts = new int[m.nlist()];
+        List<PartitionData> parts = new ArrayList<>();
+        for (int p : partitionNumbers) {
+            PartitionData d = b.readPartition(p);
+            parts.add(d);
+            for (Manifest.ClusterRange r : d.ranges()) {
+                counts[r.cluster()] += (int) r.rows();
+            }
+        }
+        long[][] ids = new long[m.nlist()][];
+        long[][] codes = new long[m.nlist()][];
+        float[][][] factors = new float[m.nlist()][][];
+        float[][] raw = new float[m.nlist()][];
+        int[] fill = new int[m.nlist()];
+        for (int c = 0; c < m.nlist(); c++) {
+            ids[c] = new long[counts[c]];
+            codes[c] = new long[counts[c] * words];
+            factors[c] = new float[4][counts[c]];
+            raw[c] = m.hasRaw() ? new float[counts[c] * m.dim()] : null;
+        }
+        int cb = m.codeBytes();
+        for (PartitionData d : parts) {
+            for (int r = 0; r < d.rows(); r++) {
+                int c = d.clusters()[r];
+                int i = fill[c]++;
+                ids[c][i] = d.ids()[r];
+                fromBytes(d.codes(), r * cb, codes[c], i * words, words);
+                for (int k = 0; k < 4; k++) {
+                    factors[c][k][i] = d.factors()[k][r];
+                }
+                if (raw[c] != null) {
+                    System.arraycopy(d.raw(), r * m.dim(), raw[c], i * m.dim(), m.dim());
+                }
+            }
+        }
+        List<IndexSnapshot.Cluster> clusters = new ArrayList<>();
+        for (int c = 0; c < m.nlist(); c++) {
+            clusters.add(new IndexSnapshot.Cluster(ids[c], codes[c], factors[c], raw[c]));
+        }
+        Map<String, String> params = new HashMap<>(m.params());
+        String variant = params.remove("variant");
+        boolean folded = Boolean.parseBoolean(params.remove("folded_centroids"));
+        IndexSnapshot s = new IndexSnapshot(variant, m.dim(), Metric.parse(m.metric()),
+                RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), folded, params,
+                b.readCentroids(), clusters);
+        return QuantizedIndex.restore(s);
+    }
+
+    static String metricName(Metric m) {
+        return m == Metric.INNER_PRODUCT ? "ip" : m.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static byte[] toBytes(long[] words, int off, int n) {
+        byte[] out = new byte[n * 8];
+        for (int w = 0; w < n; w++) {
+            long v = words[off + w];
+            for (int b = 0; b < 8; b++) {
+                out[w * 8 + b] = (byte) (v >>> (8 * b));
+            }
+        }
+        return out;
+    }
+
+    private static void fromBytes(byte[] in, int off, long[] words, int woff, int n) {
+        for (int w = 0; w < n; w++) {
+            long v = 0;
+            for (int b = 0; b < 8; b++) {
+                v |= (in[off + w * 8 + b] & 0xFFL) << (8 * b);
+            }
+            words[woff + w] = v;
+        }
+    }
+}
