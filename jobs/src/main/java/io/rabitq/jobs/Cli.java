@@ -2,6 +2,7 @@ package io.rabitq.jobs;
 
 import io.rabitq.core.RabitqException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,7 +40,15 @@ public final class Cli {
      */
     public static int execute(Object root, String... argv) {
         Locale.setDefault(Locale.ROOT);
-        CommandLine cl = new CommandLine(root);
+        CommandLine cl = new CommandLine(root)
+                .setOut(new PrintWriter(System.out, true))
+                .setErr(new PrintWriter(System.err, true));
+        for (CommandLine command : cl.getSubcommands().values()) { // not picocli's mixin: its --version would clash with ours
+            if (command.getCommandSpec().findOption("--help") == null) {
+                command.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help message and exit.").build());
+            }
+        }
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code evaluate}: recall@k of a query sample against exact distributed brute force. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "evaluate", sortOptions = false,
         description = "Recall@k of searchBatch on a query sample against exact distributed brute force.")
 final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "TABLE", description = "the indexed table")

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code index}: quantizes a table into a new generation of a bundle with a saved model. */
-@Command(name = "index", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "index", sortOptions = false,
         description = "Quantize a table into a bundle with a saved model (one partition file per task).")
 final class IndexCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "TABLE", description = "Delta table or Parquet directory of vectors")

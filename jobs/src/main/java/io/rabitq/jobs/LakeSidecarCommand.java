@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * the directory and, on each rotation (a newly published generation), drops the cached index, loads the new one and
  * reports it as a JSON line. No Spark.
  */
-@Command(name = "lake-sidecar", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lake-sidecar", sortOptions = false,
         description = "Serve a bundle directory through the lake cache, reporting each newly published generation.")
 final class LakeSidecarCommand implements Callable<Integer> {
     private static final long CACHE_BYTES = Runtime.getRuntime().maxMemory() / 2;

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * Prints one summary line per phase and, last, a JSON object.
  */
 @SuppressWarnings("unchecked")
-@Command(name = "quickstart", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "quickstart", sortOptions = false,
         description = "Synthetic Delta table -> train -> index into a bundle -> searchBatch -> recall against exact search.")
 final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "200000", description = "vectors (default: ${DEFAULT-VALUE})")

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code search}: a query table against a bundle, results written to a Delta table. */
-@Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "search", sortOptions = false,
         description = "Search a query table against a bundle (searchBatch); results go to a Delta table.")
 final class SearchCommand implements Callable<Integer> {
     @Option(names = "--queries", required = true, paramLabel = "TABLE", description = "Delta table or Parquet directory of queries")

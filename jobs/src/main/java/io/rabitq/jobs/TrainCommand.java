@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code train}: samples a vector table, fits IVF centroids and saves the model. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", sortOptions = false,
         description = "Sample a vector table (Delta or Parquet), fit IVF centroids and save the model.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "TABLE", description = "Delta table or Parquet directory of vectors")

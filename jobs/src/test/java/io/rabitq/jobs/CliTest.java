@@ -25,7 +25,10 @@ class CliTest {
         assertTrue(((String) missing[2]).contains("Missing required options: '--model=DIR', '--bundle=DIR'"), (String) missing[2]);
         Object[] help = run("help", "search");
         assertEquals(0, help[0]);
-        assertTrue(((String) help[1]).contains("--nprobe=<nprobe>") && ((String) help[1]).contains("the bundle's default"), (String) help[1]);
+        assertTrue(((String) help[1]).contains("--nprobe=<nprobe>") && ((String) help[1]).contains("(default: 10)"), (String) help[1]);
+        Object[] indexHelp = run("index", "--help");
+        assertEquals(0, indexHelp[0], (String) indexHelp[2]);
+        assertTrue(((String) indexHelp[1]).contains("--version=V") && ((String) indexHelp[1]).contains("-h, --help"), (String) indexHelp[1]);
         Object[] top = run("-h");
         assertEquals(0, top[0]);
         for (String command : new String[] {"quickstart", "train", "index", "search", "evaluate", "lake-sidecar"}) {

@@ -33,7 +33,9 @@ public interface AnnIndex {
     void build();
 
     /** The {@code k} nearest neighbours of {@code query}. */
-    Neighbor[] search(float[] query, int k);
+    default Neighbor[] search(float[] query, int k) {
+        return searchBatch(new float[][] {query}, k)[0];
+    }
 
     /** The {@code k} nearest neighbours of every query, in query order; equal to calling {@link #search} per query. */
     Neighbor[][] searchBatch(float[][] queries, int k);

@@ -5,7 +5,7 @@ package io.rabitq.core;
  * kernels call {@link #offer} in ascending row order and re-read {@link #threshold()} before every offer, so
  * every kernel produces the same sequence of calls.
  */
-public interface CandidateSink {
+interface CandidateSink {
 
     /** Candidates with {@code lowerBound >= threshold()} are skipped; may only decrease during a scan. */
     float threshold();

@@ -8,7 +8,7 @@ package io.rabitq.core;
  * <p>Factor arrays are padded to a multiple of {@link #BLOCK} rows; padding rows have {@code fAdd = +inf} so
  * their estimate never passes a threshold.
  */
-public final class ClusterCodes {
+final class ClusterCodes {
     /** Vectors per FastScan block. */
     public static final int BLOCK = 32;
 

@@ -35,11 +35,6 @@ public final class FlatIndex implements AnnIndex {
     }
 
     @Override
-    public Neighbor[] search(float[] query, int k) {
-        return searchBatch(new float[][] {query}, k)[0];
-    }
-
-    @Override
     public Neighbor[][] searchBatch(float[][] queries, int k) {
         Vectors.checkK(k);
         int n;

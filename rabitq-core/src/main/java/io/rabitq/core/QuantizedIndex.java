@@ -156,11 +156,6 @@ public abstract class QuantizedIndex implements AnnIndex {
     }
 
     @Override
-    public Neighbor[] search(float[] query, int k) {
-        return searchBatch(new float[][] {query}, k)[0];
-    }
-
-    @Override
     public Neighbor[][] searchBatch(float[][] queries, int k) {
         Vectors.checkK(k);
         IvfEngine e = engine();

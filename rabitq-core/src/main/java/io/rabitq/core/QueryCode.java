@@ -6,7 +6,7 @@ package io.rabitq.core;
  * own encoding (bit planes or FastScan lookup tables) is written by {@link ScanKernel#encode}. Mutable scratch,
  * reused across clusters by one thread.
  */
-public final class QueryCode {
+final class QueryCode {
     /** The float rotated residual {@code R(q - c)} of the cluster being scanned. */
     final float[] residual;
     /** Bits per quantized query component. */

@@ -7,7 +7,7 @@ package io.rabitq.core;
  * Fully determined by (kind, seed, dim, paddedDim), so every process rebuilds the same rotation locally.
  * Implementations are immutable and thread-safe.
  */
-public interface Rotation {
+interface Rotation {
 
     RotationKind kind();
 

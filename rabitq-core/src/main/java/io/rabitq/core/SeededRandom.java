@@ -8,7 +8,7 @@ package io.rabitq.core;
  * z = (z ^ (z >>> 27)) * 0x94D049BB133111EB; return z ^ (z >>> 31)}. {@code nextDouble} uses the top 53 bits;
  * {@code nextGaussian} is the Box–Muller transform of two doubles (cosine branch only). Not thread-safe.
  */
-public final class SeededRandom {
+final class SeededRandom {
     private long state;
 
     public SeededRandom(long seed) {

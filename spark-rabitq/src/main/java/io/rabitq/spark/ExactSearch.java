@@ -25,9 +25,7 @@ public final class ExactSearch {
 
     public static Dataset<Row> searchBatch(Dataset<Row> base, String idCol, String vectorCol, Dataset<Row> queries,
                                            String queryIdCol, String queryVectorCol, Metric metric, int k) {
-        if (k < 1) {
-            throw new InvalidInputException("k must be >= 1 but was " + k);
-        }
+        io.rabitq.core.Vectors.checkK(k);
         Dataset<Row> baseRows = VectorColumns.select(base, idCol, vectorCol);
         List<Row> rows = VectorColumns.select(queries, queryIdCol, queryVectorCol).collectAsList();
         if (rows.isEmpty()) {

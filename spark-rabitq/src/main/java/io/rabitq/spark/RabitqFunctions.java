@@ -64,9 +64,10 @@ public final class RabitqFunctions {
         if (vector == null) {
             return null;
         }
-        if (bundlePath == null || k == null || k < 1) {
-            throw new InvalidInputException(SQL_NAME + " needs a bundle path and k >= 1, got path=" + bundlePath + ", k=" + k);
+        if (bundlePath == null || k == null) {
+            throw new InvalidInputException(SQL_NAME + " needs a bundle path and k, got path=" + bundlePath + ", k=" + k);
         }
+        Vectors.checkK(k);
         QuantizedIndex index = ExecutorIndexCache.wholeBundle(bundlePath);
         float[] q = VectorColumns.toFloats(vector, index.dim(), "(query)");
         Neighbor[] res = index instanceof IvfRabitqIndex && nprobe != null && nprobe > 0

@@ -33,7 +33,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code k}, {@code nprobe} (shared with the model, which inherits their values), {@code metric}, {@code nlist},
  * {@code sampleSize}, {@code seed}, {@code rotation}, {@code partitions}; {@code explainParams()} documents them.
  */
-public final class RabitqIndexer extends Estimator<RabitqModel> implements DefaultParamsWritable {
+public final class RabitqIndexer extends Estimator<RabitqModel>
+        implements NeighborParams<RabitqIndexer>, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -68,11 +69,7 @@ public final class RabitqIndexer extends Estimator<RabitqModel> implements Defau
         seed = RabitqParams.seed(uid);
         rotation = RabitqParams.rotation(uid);
         partitions = RabitqParams.partitions(uid);
-        setDefault(idCol, "id");
-        setDefault(inputCol, "vector");
-        setDefault(outputCol, "neighbors");
-        setDefault(k, 10);
-        setDefault(nprobe, 0);
+        setNeighborDefaults();
         setDefault(metric, "l2");
         setDefault(nlist, 0);
         setDefault(sampleSize, 200_000);
@@ -86,26 +83,32 @@ public final class RabitqIndexer extends Estimator<RabitqModel> implements Defau
         return uid;
     }
 
+    @Override
     public Param<String> idCol() {
         return idCol;
     }
 
+    @Override
     public Param<String> inputCol() {
         return inputCol;
     }
 
+    @Override
     public Param<String> outputCol() {
         return outputCol;
     }
 
+    @Override
     public Param<String> bundlePath() {
         return bundlePath;
     }
 
+    @Override
     public IntParam k() {
         return k;
     }
 
+    @Override
     public IntParam nprobe() {
         return nprobe;
     }
@@ -134,31 +137,6 @@ public final class RabitqIndexer extends Estimator<RabitqModel> implements Defau
         return partitions;
     }
 
-    public String getIdCol() {
-        return getOrDefault(idCol);
-    }
-
-    public String getInputCol() {
-        return getOrDefault(inputCol);
-    }
-
-    public String getOutputCol() {
-        return getOrDefault(outputCol);
-    }
-
-    /** The bundle {@code fit} indexes into, or null. */
-    public String getBundlePath() {
-        return isDefined(bundlePath) ? getOrDefault(bundlePath) : null;
-    }
-
-    public int getK() {
-        return (Integer) getOrDefault(k);
-    }
-
-    public int getNprobe() {
-        return (Integer) getOrDefault(nprobe);
-    }
-
     public String getMetric() {
         return getOrDefault(metric);
     }
@@ -181,36 +159,6 @@ public final class RabitqIndexer extends Estimator<RabitqModel> implements Defau
 
     public int getPartitions() {
         return (Integer) getOrDefault(partitions);
-    }
-
-    public RabitqIndexer setIdCol(String value) {
-        set(idCol, value);
-        return this;
-    }
-
-    public RabitqIndexer setInputCol(String value) {
-        set(inputCol, value);
-        return this;
-    }
-
-    public RabitqIndexer setOutputCol(String value) {
-        set(outputCol, value);
-        return this;
-    }
-
-    public RabitqIndexer setBundlePath(String value) {
-        set(bundlePath, value);
-        return this;
-    }
-
-    public RabitqIndexer setK(int value) {
-        set(k, value);
-        return this;
-    }
-
-    public RabitqIndexer setNprobe(int value) {
-        set(nprobe, value);
-        return this;
     }
 
     /** {@code l2}, {@code ip} or {@code cosine} (aliases such as {@code euclidean} or {@code dot} are accepted). */

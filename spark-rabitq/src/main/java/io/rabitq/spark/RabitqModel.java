@@ -47,7 +47,7 @@ import scala.Tuple2;
  * models: {@code model.write().overwrite().save(path)}, {@code RabitqModel.load(path)}, also inside a saved
  * {@link org.apache.spark.ml.PipelineModel}.
  */
-public final class RabitqModel extends Model<RabitqModel> implements MLWritable {
+public final class RabitqModel extends Model<RabitqModel> implements NeighborParams<RabitqModel>, MLWritable {
     private static final long serialVersionUID = 1L;
     /** Description of the index job that quantizes rows and writes the partition files. */
     static final String WRITE_PHASE = "index: quantize and write partition files";
@@ -70,11 +70,7 @@ public final class RabitqModel extends Model<RabitqModel> implements MLWritable 
         bundlePath = RabitqParams.bundlePath(uid);
         k = RabitqParams.k(uid);
         nprobe = RabitqParams.nprobe(uid);
-        setDefault(idCol, "id");
-        setDefault(inputCol, "vector");
-        setDefault(outputCol, "neighbors");
-        setDefault(k, 10);
-        setDefault(nprobe, 0);
+        setNeighborDefaults();
     }
 
     @Override
@@ -82,84 +78,34 @@ public final class RabitqModel extends Model<RabitqModel> implements MLWritable 
         return uid;
     }
 
+    @Override
     public Param<String> idCol() {
         return idCol;
     }
 
+    @Override
     public Param<String> inputCol() {
         return inputCol;
     }
 
+    @Override
     public Param<String> outputCol() {
         return outputCol;
     }
 
+    @Override
     public Param<String> bundlePath() {
         return bundlePath;
     }
 
+    @Override
     public IntParam k() {
         return k;
     }
 
+    @Override
     public IntParam nprobe() {
         return nprobe;
-    }
-
-    public String getIdCol() {
-        return getOrDefault(idCol);
-    }
-
-    public String getInputCol() {
-        return getOrDefault(inputCol);
-    }
-
-    public String getOutputCol() {
-        return getOrDefault(outputCol);
-    }
-
-    /** The bundle {@link #transform} searches, or null when none is set. */
-    public String getBundlePath() {
-        return isDefined(bundlePath) ? getOrDefault(bundlePath) : null;
-    }
-
-    public int getK() {
-        return (Integer) getOrDefault(k);
-    }
-
-    public int getNprobe() {
-        return (Integer) getOrDefault(nprobe);
-    }
-
-    public RabitqModel setIdCol(String value) {
-        set(idCol, value);
-        return this;
-    }
-
-    public RabitqModel setInputCol(String value) {
-        set(inputCol, value);
-        return this;
-    }
-
-    public RabitqModel setOutputCol(String value) {
-        set(outputCol, value);
-        return this;
-    }
-
-    /** The bundle {@link #transform} searches: one this model (or a model of the same codebook) indexed. */
-    public RabitqModel setBundlePath(String value) {
-        set(bundlePath, value);
-        return this;
-    }
-
-    public RabitqModel setK(int value) {
-        set(k, value);
-        return this;
-    }
-
-    public RabitqModel setNprobe(int value) {
-        set(nprobe, value);
-        return this;
     }
 
     /** The trained codebook: centroids, rotation and metric. */
@@ -204,6 +150,16 @@ public final class RabitqModel extends Model<RabitqModel> implements MLWritable 
         Dataset<Row> df = dataset.toDF();
         return df.withColumn(getOutputCol(), RabitqFunctions.rabitqSearch(
                 VectorColumns.asArray(df.schema(), getInputCol()), bundle, getK(), getNprobe()));
+    }
+
+    /**
+     * The distributed batch search of {@link RabitqSearch#searchBatch} with this model's params: the queries' ids in
+     * {@code idCol}, their vectors in {@code inputCol}, {@code k} neighbours from the bundle at {@code bundlePath}
+     * with {@code nprobe}. One row per query: {@code (query_id, neighbors)}.
+     */
+    public Dataset<Row> searchBatch(Dataset<?> queries) {
+        transformSchema(queries.schema());
+        return RabitqSearch.searchBatch(queries.toDF(), getIdCol(), getInputCol(), getBundlePath(), getK(), getNprobe());
     }
 
     /** Checks the vector column and the bundle path, and adds the neighbours column. */

@@ -110,6 +110,9 @@ class RabitqPipelineTest {
         }
         double recall = Recall.atK(truthIds, 10, found, 10);
         assertTrue(recall >= 0.95, "recall@10 of the pipeline's transform: " + recall);
+
+        Dataset<Row> assembled = ((org.apache.spark.ml.Transformer) loaded.stages()[0]).transform(queries);
+        assertEquals(after, neighbours(model.searchBatch(assembled).withColumnRenamed("query_id", "id")), "the model's searchBatch answers as its transform does");
     }
 
     @Test

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  * run. A first pass at k = 100 gives recall@100; after at least three more seconds of warm-up searches, QPS is the
  * median of three timed {@code searchBatch} passes over all queries at k, split across {@code --threads} threads.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", sortOptions = false,
         description = "Single-process recall and QPS of every index variant (synthetic data or .fvecs/.ivecs files).")
 final class BenchCommand implements Callable<Integer> {
     private static final int TRUTH_K = 100;

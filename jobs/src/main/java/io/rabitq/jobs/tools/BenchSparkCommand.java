@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
  * and MLlib's {@code BucketedRandomProjectionLSH} (Spark's built-in ANN), on the same queries, plus the
  * single-process index over the same bundle for the Spark overhead. Writes {@code docs/BENCHMARKS-spark.md}.
  */
-@Command(name = "bench-spark", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench-spark", sortOptions = false,
         description = "searchBatch vs exact distributed brute force vs MLlib LSH; writes docs/BENCHMARKS-spark.md.")
 final class BenchSparkCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "100000", description = "vectors (default: ${DEFAULT-VALUE})")

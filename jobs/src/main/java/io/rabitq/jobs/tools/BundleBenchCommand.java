@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * verification (MB/s), the quick open plus memory-mapping of every partition (ms), and loading the index back
  * (checking its answers equal the original's). Last line: one JSON object.
  */
-@Command(name = "bundle-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bundle-bench", sortOptions = false,
         description = "Publish an index as a bundle; time verification, mapping and loading.")
 final class BundleBenchCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "1000000", description = "vectors (default: ${DEFAULT-VALUE})")

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * {@code lake-bench}: the cost of the cache-hit path against the same index searched directly (same run,
  * interleaved passes), federated recall over shards, and throughput of concurrent clients.
  */
-@Command(name = "lake-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lake-bench", sortOptions = false,
         description = "Cache-hit cost vs the direct index, federated recall, concurrent clients.")
 final class LakeBenchCommand implements Callable<Integer> {
     private static final long CACHE_BYTES = Runtime.getRuntime().maxMemory() / 2;

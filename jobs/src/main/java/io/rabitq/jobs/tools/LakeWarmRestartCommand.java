@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * a new JVM that warms a FROZEN lake with no backend from the saved directory and must answer the same queries with
  * the same ids and distances (bit for bit).
  */
-@Command(name = "lake-warm-restart", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lake-warm-restart", sortOptions = false,
         description = "Prime, save the cache, then warm a new JVM with no backend: it must answer identically.")
 final class LakeWarmRestartCommand implements Callable<Integer> {
     private static final long CACHE_BYTES = Runtime.getRuntime().maxMemory() / 2;

@@ -64,7 +64,7 @@ class ToolsCliTest {
     void badOptionsExitWithUsage() {
         Object[] typo = run("bench", "--nn", "5");
         assertEquals(2, typo[0]);
-        assertTrue(((String) typo[2]).contains("Unknown option: '--nn'"), (String) typo[2]);
+        assertTrue(((String) typo[2]).contains("Unknown options: '--nn'"), (String) typo[2]);
         Object[] notNumber = run("bench", "--n", "many");
         assertEquals(2, notNumber[0]);
         assertTrue(((String) notNumber[2]).contains("Invalid value for option '--n': 'many' is not an int"), (String) notNumber[2]);

@@ -1,0 +1,14 @@
+/**
+ * RaBitQ on Spark (module {@code spark-rabitq}): {@link io.rabitq.spark.RabitqIndexer} (a Spark ML Estimator) trains
+ * a {@link io.rabitq.core.Codebook} on a sample; {@link io.rabitq.spark.RabitqModel} (its Model) quantizes a DataFrame
+ * into a bundle, one partition file per task, and adds neighbour columns in {@code transform};
+ * {@link io.rabitq.spark.RabitqSearch#searchBatch} searches a bundle as a distributed broadcast join;
+ * {@link io.rabitq.spark.RabitqFunctions} and {@link io.rabitq.spark.RabitqExtensions} give the column and SQL
+ * function {@code rabitq_search}.
+ *
+ * <p><b>Invariants.</b> Bad columns and parameters fail on the driver before a job starts whenever the schema shows
+ * them; errors from tasks surface as our own {@link io.rabitq.core.RabitqException}. A failed index job publishes
+ * nothing; retried tasks write identical files. {@code searchBatch} prepares the queries once on the driver and
+ * returns exactly the single-process index's answer over the same bundle.
+ */
+package io.rabitq.spark;
