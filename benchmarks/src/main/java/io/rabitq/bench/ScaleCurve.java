@@ -143,16 +143,12 @@ public final class ScaleCurve {
 
     /** Recall@10 and QPS of single-query searches on this thread: an untimed pass, then at least one second timed. */
     private static double[] searchSingleThread(IvfRabitqIndex index, float[][] q, int[][] exact) {
-        long hits = 0;
+        long[][] found = new long[q.length][];
         for (int j = 0; j < q.length; j++) {
-            java.util.Set<Integer> want = new java.util.HashSet<>();
-            for (int id : exact[j]) {
-                want.add(id);
-            }
-            for (io.rabitq.core.Neighbor nb : index.search(q[j], 10)) {
-                hits += want.contains((int) nb.id()) ? 1 : 0;
-            }
+            found[j] = java.util.Arrays.stream(index.search(q[j], 10)).mapToLong(io.rabitq.core.Neighbor::id).toArray();
         }
+        double recall = io.rabitq.datasets.Recall.atK(java.util.Arrays.stream(exact).flatMapToInt(java.util.Arrays::stream).toArray(), 10,
+                found, 10);
         long t0 = System.nanoTime();
         long searches = 0;
         do {
@@ -161,7 +157,7 @@ public final class ScaleCurve {
             }
             searches += q.length;
         } while (System.nanoTime() - t0 < PeerSuite.MIN_TIMED_NANOS);
-        return new double[] {hits / (10.0 * q.length), searches / ((System.nanoTime() - t0) / 1e9)};
+        return new double[] {recall, searches / ((System.nanoTime() - t0) / 1e9)};
     }
 
     /** Samples the used heap every 20 ms on a daemon thread; the peak includes garbage not yet collected. */

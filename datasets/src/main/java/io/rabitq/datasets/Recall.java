@@ -29,4 +29,18 @@ public final class Recall {
         }
         return found.length == 0 ? 0 : (double) hits / ((long) found.length * k);
     }
+
+    /** {@link #atK(long[], int, long[][], int)} for the int ids {@link GroundTruth} computes. */
+    public static double atK(int[] truth, int truthK, long[][] found, int k) {
+        return atK(java.util.Arrays.stream(truth).asLongStream().toArray(), truthK, found, k);
+    }
+
+    /** {@link #atK(long[], int, long[][], int)} for int ids on both sides. */
+    public static double atK(int[] truth, int truthK, int[][] found, int k) {
+        long[][] wide = new long[found.length][];
+        for (int q = 0; q < found.length; q++) {
+            wide[q] = java.util.Arrays.stream(found[q]).asLongStream().toArray();
+        }
+        return atK(truth, truthK, wide, k);
+    }
 }

@@ -1,10 +1,10 @@
 package io.rabitq.jobs;
 
+import io.rabitq.datasets.Recall;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.sql.Row;
 
 /** Progress lines, timing and recall shared by the job commands. */
@@ -26,24 +26,24 @@ public final class Phases {
 
     /** Fraction of the exact top-k ids found, over the queries of {@code exact} (rows of RESULT_SCHEMA). */
     public static double recall(List<Row> found, List<Row> exact, int k) {
-        Map<Long, Set<Long>> truth = new HashMap<>();
-        for (Row r : exact) {
-            Set<Long> ids = new HashSet<>();
-            List<Row> nn = r.getList(1);
-            for (int i = 0; i < Math.min(k, nn.size()); i++) {
-                ids.add(nn.get(i).getLong(0));
-            }
-            truth.put(r.getLong(0), ids);
-        }
-        long hits = 0;
+        Map<Long, long[]> byQuery = new HashMap<>();
         for (Row r : found) {
-            Set<Long> want = truth.getOrDefault(r.getLong(0), Set.of());
-            List<Row> nn = r.getList(1);
-            for (int i = 0; i < Math.min(k, nn.size()); i++) {
-                hits += want.contains(nn.get(i).getLong(0)) ? 1 : 0;
-            }
+            byQuery.put(r.getLong(0), ids(r.getList(1)));
         }
-        return (double) hits / ((long) truth.size() * k);
+        long[] truth = new long[exact.size() * k];
+        Arrays.fill(truth, Long.MIN_VALUE); // where the exact answer has fewer than k neighbours
+        long[][] got = new long[exact.size()][];
+        for (int q = 0; q < exact.size(); q++) {
+            long[] want = ids(exact.get(q).getList(1));
+            System.arraycopy(want, 0, truth, q * k, Math.min(k, want.length));
+            got[q] = byQuery.getOrDefault(exact.get(q).getLong(0), new long[0]);
+        }
+        return Recall.atK(truth, k, got, k);
+    }
+
+    /** The ids of a neighbours column value ({@code array<struct<id, distance>>}), nearest first. */
+    public static long[] ids(List<Row> neighbors) {
+        return neighbors.stream().mapToLong(n -> n.getLong(0)).toArray();
     }
 
     /** A string escaped for a JSON string literal. */

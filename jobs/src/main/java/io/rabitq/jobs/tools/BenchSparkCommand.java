@@ -5,6 +5,7 @@ import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Metric;
 import io.rabitq.core.QuantizedIndex;
 import io.rabitq.datasets.GroundTruth;
+import io.rabitq.datasets.Recall;
 import io.rabitq.jobs.Json;
 import io.rabitq.jobs.Phases;
 import io.rabitq.jobs.Sessions;
@@ -18,10 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.ml.feature.BucketedRandomProjectionLSH;
 import org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel;
@@ -98,19 +97,13 @@ final class BenchSparkCommand implements Callable<Integer> {
                 Dataset<Row> hashed = lsh.transform(lshBase).cache();
                 hashed.count();
                 long l0 = System.nanoTime();
-                long hits = 0;
+                long[][] found = new long[lshQueries][];
                 for (int q = 0; q < lshQueries; q++) {
-                    List<Row> found = lsh.approxNearestNeighbors(hashed, Vectors.dense(toDoubles(qv[q])), k).select("id").collectAsList();
-                    Set<Long> want = new HashSet<>();
-                    for (int i = 0; i < k; i++) {
-                        want.add((long) truth[q * k + i]);
-                    }
-                    for (Row r : found) {
-                        hits += want.contains(r.getLong(0)) ? 1 : 0;
-                    }
+                    found[q] = lsh.approxNearestNeighbors(hashed, Vectors.dense(toDoubles(qv[q])), k).select("id").collectAsList()
+                            .stream().mapToLong(r -> r.getLong(0)).toArray();
                 }
                 double qps = lshQueries / Phases.seconds(l0);
-                double r = hits / (double) (lshQueries * k);
+                double r = Recall.atK(truth, k, found, k);
                 lshRows.add(new String[] {"bucketLength " + p[0] + ", numHashTables " + (int) p[1], String.format("%.4f", r), String.format("%.2f", qps)});
                 if (r > bestLshRecall || (r == bestLshRecall && qps > bestLshQps)) {
                     bestLshRecall = r;
@@ -162,19 +155,13 @@ final class BenchSparkCommand implements Callable<Integer> {
         return GroundTruth.compute(base, q, dim, k, "l2");
     }
 
+    /** Recall@k of searchBatch rows whose query ids are {@code n, n + 1, ...}. */
     private static double recall(List<Row> rows, int[] truth, int n, int k, int nq) {
-        long hits = 0;
+        long[][] found = new long[nq][0];
         for (Row r : rows) {
-            int q = (int) (r.getLong(0) - n);
-            Set<Long> want = new HashSet<>();
-            for (int i = 0; i < k; i++) {
-                want.add((long) truth[q * k + i]);
-            }
-            for (Row hit : r.<Row>getList(1)) {
-                hits += want.contains(hit.getLong(0)) ? 1 : 0;
-            }
+            found[(int) (r.getLong(0) - n)] = Phases.ids(r.getList(1));
         }
-        return hits / (double) (nq * k);
+        return Recall.atK(truth, k, found, k);
     }
 
     private static float[] floats(List<Float> v) {

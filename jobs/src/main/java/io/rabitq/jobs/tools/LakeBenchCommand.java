@@ -5,6 +5,7 @@ import io.rabitq.core.RabitqOptions;
 import io.rabitq.datasets.ClusteredGaussian;
 import io.rabitq.datasets.Dataset;
 import io.rabitq.datasets.GroundTruth;
+import io.rabitq.datasets.Recall;
 import io.rabitq.jobs.Json;
 import io.rabitq.jobs.Phases;
 import io.rabitq.lake.Consistency;
@@ -14,9 +15,7 @@ import io.rabitq.lake.VectorCache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -102,19 +101,13 @@ final class LakeBenchCommand implements Callable<Integer> {
 
             int[] truth = GroundTruth.compute(d.base(), d.queries(), dim, k, "l2");
             eventual.searchFederated(targets, queries[0], k);
-            int hits = 0;
+            long[][] found = new long[nq][];
             t0 = System.nanoTime();
             for (int q = 0; q < nq; q++) {
-                Set<Long> want = new HashSet<>();
-                for (int i = 0; i < k; i++) {
-                    want.add((long) truth[q * k + i]);
-                }
-                for (Lake.Hit h : eventual.searchFederated(targets, queries[q], k)) {
-                    hits += want.contains(h.id()) ? 1 : 0;
-                }
+                found[q] = eventual.searchFederated(targets, queries[q], k).stream().mapToLong(Lake.Hit::id).toArray();
             }
             double fedQps = nq / Phases.seconds(t0);
-            double recall = hits / (double) (nq * k);
+            double recall = Recall.atK(truth, k, found, k);
             System.err.printf("federated over %d shards of %d: recall@%d %.4f, %.0f QPS%n", shards, per, k, recall, fedQps);
 
             int[] threads = {1, 2, 4, 8};
