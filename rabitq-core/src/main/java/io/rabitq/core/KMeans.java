@@ -1,7 +1,5 @@
 package io.rabitq.core;
 
-import java.util.stream.IntStream;
-
 /**
  * Seeded Lloyd k-means for IVF centroids, on a sample of at most {@code samplesPerCentroid * k} rows.
  * Initial centroids come from seeded k-means++ on part of the sample; empty clusters are re-seeded from a row
