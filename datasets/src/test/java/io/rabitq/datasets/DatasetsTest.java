@@ -115,4 +115,23 @@ class DatasetsTest {
         assertEquals((0 + 1) / 2.0, Recall.atK(truth, 3, found, 1), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> Recall.atK(truth, 3, found, 4));
     }
+
+    @Test
+    void wordNetGlossesAreReadWithTheirFirstLemmaAndTheHeaderSkipped() throws Exception {
+        java.nio.file.Path dict = java.nio.file.Files.createTempDirectory("wordnet");
+        java.nio.file.Files.writeString(dict.resolve("data.noun"), String.join("\n",
+                "  1 This software and database is being provided to you, the LICENSEE, by Princeton University",
+                "00001740 03 n 01 entity 0 003 ~ 00001930 n 0000 | that which is perceived or known  ",
+                "00002137 03 n 02 abstraction 0 abstract_entity 0 010 @ 00001740 n 0000 | a general concept; \"an abstraction\"",
+                ""));
+        java.nio.file.Files.writeString(dict.resolve("data.verb"), "00001740 29 v 04 breathe 0 take_a_breath 0 | draw air into the lungs\n");
+        java.nio.file.Files.writeString(dict.resolve("data.adj"), "");
+        java.nio.file.Files.writeString(dict.resolve("data.adv"), "00001740 02 r 01 barely 0 000 | only just\n");
+        assertEquals(java.util.List.of("entity: that which is perceived or known", "abstraction: a general concept; \"an abstraction\"",
+                "breathe: draw air into the lungs", "barely: only just"), WordNet.glosses(dict, 100));
+        assertEquals(2, WordNet.glosses(dict, 2).size());
+        java.nio.file.Files.delete(dict.resolve("data.adv"));
+        java.io.IOException missing = assertThrows(java.io.IOException.class, () -> WordNet.glosses(dict, 100));
+        assertTrue(missing.getMessage().contains("fetch-wordnet.sh"), missing.getMessage());
+    }
 }

@@ -104,4 +104,69 @@ class ToolsCliTest {
         String md = java.nio.file.Files.readString(dir.resolve("docs/BENCHMARKS-spark.md"));
         assertTrue(md.contains("MLlib BucketedRandomProjectionLSH") && md.contains("bench-spark --n 3000"), md);
     }
+
+    /** A WordNet-shaped dict directory with {@code n} short glosses (what datasets/fetch-wordnet.sh unpacks). */
+    private Path fakeWordNet(int n) throws Exception {
+        String[] things = {"a small domestic cat", "a fast running horse", "a machine that computes numbers", "a deep blue ocean",
+            "a tall old tree", "a loud brass instrument", "a quiet library room", "a sweet ripe fruit", "a cold mountain river",
+            "a bright distant star"};
+        Path dict = java.nio.file.Files.createDirectories(dir.resolve("wn/package/dict"));
+        StringBuilder noun = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            noun.append(String.format("%08d 05 n 01 thing%d 0 000 | %s, kind %d seen in place %d%n", i, i, things[i % 10], i / 10, i % 7));
+        }
+        java.nio.file.Files.writeString(dict.resolve("data.noun"), noun);
+        for (String f : new String[] {"data.verb", "data.adj", "data.adv"}) {
+            java.nio.file.Files.writeString(dict.resolve(f), "");
+        }
+        return dir.resolve("wn");
+    }
+
+    @Test
+    void embedWordnetWritesATableAndAnFvecsSplitWithGroundTruth() throws Exception {
+        Path wn = fakeWordNet(300);
+        Object[] r = run("embed-wordnet", "--dir", wn.toString(), "--queries", "10", "--query-every", "30");
+        assertEquals(0, r[0], (String) r[2]);
+        String json = ((String) r[1]).trim();
+        assertTrue(json.contains("\"glosses\":300,\"dim\":384") && json.contains("\"base\":290,\"queries\":10"), json);
+        assertEquals(290, VecsIO.readFvecs(wn.resolve("wordnet-base.fvecs"), Integer.MAX_VALUE).rows());
+        VecsIO.Matrix<int[]> gt = VecsIO.readIvecs(wn.resolve("wordnet-gt.ivecs"), Integer.MAX_VALUE);
+        assertEquals(10, gt.rows());
+        assertEquals(100, gt.dim());
+        assertTrue(java.nio.file.Files.isDirectory(wn.resolve("glosses/_delta_log")), "the embeddings are a Delta table");
+    }
+
+    @Test
+    void demoTextAnswersPlainTextQuestionsFromATextTable() throws Exception {
+        Path wn = fakeWordNet(200);
+        java.util.List<String> glosses = io.rabitq.datasets.WordNet.glosses(wn.resolve("package/dict"), 200);
+        Object[] r = run("demo-text", "--input", textTable(glosses).toString(), "--query", "a domestic cat", "--query",
+                "an ocean, deep and blue", "--k", "3", "--dir", dir.resolve("demo").toString());
+        assertEquals(0, r[0], (String) r[2]);
+        String json = ((String) r[1]).trim();
+        assertTrue(json.contains("\"indexed\":200"), json);
+        Matcher cat = Pattern.compile("\"query\":\"a domestic cat\",\"hits\":\\[\\{[^}]*\"text\":\"thing\\d+: a small domestic cat")
+                .matcher(json);
+        Matcher ocean = Pattern.compile("\"hits\":\\[\\{[^}]*\"text\":\"thing\\d+: a deep blue ocean").matcher(json);
+        assertTrue(cat.find(), "the nearest gloss to 'a domestic cat' is a cat's: " + json);
+        assertTrue(ocean.find(), "the nearest gloss to 'an ocean, deep and blue' is an ocean's: " + json);
+        assertTrue(((String) r[2]).contains("a domestic cat"), "the answers print for a human too");
+    }
+
+    /** A Parquet table (id, text) of the given texts. */
+    private Path textTable(java.util.List<String> texts) {
+        Path out = dir.resolve("texts");
+        org.apache.spark.sql.SparkSession spark = io.rabitq.jobs.Sessions.get("ToolsCliTest");
+        try {
+            java.util.List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+            for (int i = 0; i < texts.size(); i++) {
+                rows.add(org.apache.spark.sql.RowFactory.create((long) i, texts.get(i)));
+            }
+            spark.createDataFrame(rows, new org.apache.spark.sql.types.StructType().add("id", "long").add("text", "string"))
+                    .write().parquet(out.toString());
+        } finally {
+            spark.stop();
+        }
+        return out;
+    }
 }
