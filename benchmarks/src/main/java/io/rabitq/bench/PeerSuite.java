@@ -74,6 +74,7 @@ public final class PeerSuite {
         }
         Path out = Path.of(option(a, "--out", "docs"));
         String mnistDir = option(a, "--mnist", ".rabitq/mnist");
+        Path wordnetDir = Path.of(option(a, "--wordnet", ".rabitq/wordnet"));
         int n = Integer.parseInt(option(a, "--n", quick ? "50000" : "1000000"));
         int nq = Integer.parseInt(option(a, "--queries", quick ? "100" : "1000"));
         String only = option(a, "--only", null);
@@ -84,8 +85,8 @@ public final class PeerSuite {
         if (only != null && !known.containsAll(Arrays.asList(only.split(",")))) {
             throw new IllegalArgumentException("--only takes engines from " + known + " but was " + only);
         }
-        if (!List.of("all", "synthetic", "mnist", "none").contains(dataset)) {
-            throw new IllegalArgumentException("--dataset takes all, synthetic, mnist or none (with --base) but was " + dataset);
+        if (!List.of("all", "synthetic", "mnist", "wordnet", "none").contains(dataset)) {
+            throw new IllegalArgumentException("--dataset takes all, synthetic, mnist, wordnet or none (with --base) but was " + dataset);
         }
 
         List<Data> sets = new ArrayList<>();
@@ -96,6 +97,9 @@ public final class PeerSuite {
         }
         if (dataset.equals("all") || dataset.equals("mnist")) {
             sets.add(mnist(Path.of(mnistDir), nq, base + " --dataset mnist"));
+        }
+        if (dataset.equals("wordnet") || (dataset.equals("all") && Files.isRegularFile(wordnetDir.resolve(WORDNET_GT)))) {
+            sets.add(wordnet(wordnetDir, nq, base + " --dataset wordnet"));
         }
         if (option(a, "--base", null) != null) {
             VecsIO.Matrix<float[]> b = VecsIO.readFvecs(Path.of(option(a, "--base", null)), Integer.MAX_VALUE);
@@ -206,6 +210,23 @@ public final class PeerSuite {
         float[] b = flat(base);
         float[] q = flat(queries);
         return new Data(name, command, base, queries, GroundTruth.compute(b, q, base[0].length, 100, "l2"));
+    }
+
+    private static final String WORDNET_GT = "wordnet-gt.ivecs";
+
+    /**
+     * WordNet 3.1's glosses embedded with MiniLM (384-d, unit length) by {@code bin/spark-rabitq embed-wordnet}: real
+     * sentence embeddings, the data our users index; base, queries and exact top-100 read from {@code dir}.
+     */
+    private static Data wordnet(Path dir, int nq, String command) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(WORDNET_GT))) {
+            throw new IOException(dir.resolve(WORDNET_GT) + " does not exist; run bin/spark-rabitq embed-wordnet first");
+        }
+        VecsIO.Matrix<float[]> b = VecsIO.readFvecs(dir.resolve("wordnet-base.fvecs"), Integer.MAX_VALUE);
+        VecsIO.Matrix<float[]> q = VecsIO.readFvecs(dir.resolve("wordnet-query.fvecs"), nq);
+        VecsIO.Matrix<int[]> gt = VecsIO.readIvecs(dir.resolve(WORDNET_GT), q.rows());
+        return new Data("WordNet-MiniLM-384 (glosses of WordNet 3.1)", command, rows(b.data(), b.dim()), rows(q.data(), q.dim()),
+                gt.data());
     }
 
     /**

@@ -72,7 +72,7 @@ final class Peers {
             }
 
             public int[] sweep() {
-                return new int[] {2, 4, 8, 12, 16, 24, 32, 64};
+                return new int[] {2, 4, 8, 12, 16, 24, 32, 64, 128, 256};
             }
 
             public void setKnob(int v) {

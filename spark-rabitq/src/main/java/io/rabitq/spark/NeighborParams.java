@@ -7,23 +7,38 @@ import org.apache.spark.ml.param.Params;
 /**
  * The params {@link RabitqIndexer} and {@link RabitqModel} share — a fitted model inherits their values — with their
  * getters and setters: the id, vector and output columns, the bundle to index into and search, {@code k} and
- * {@code nprobe}. Implementations hold the {@link Param} objects (made by {@code RabitqParams}) and call
+ * {@code nprobe}. Implementations hold one {@link NeighborParamSet} made with their uid and call
  * {@link #setNeighborDefaults} from their constructor.
  *
  * @param <T> the implementing stage, returned by the setters
  */
 public interface NeighborParams<T extends NeighborParams<T>> extends Params {
-    Param<String> idCol();
+    /** The shared Param objects, bound to the implementing stage's uid. */
+    NeighborParamSet neighborParams();
 
-    Param<String> inputCol();
+    default Param<String> idCol() {
+        return neighborParams().idCol;
+    }
 
-    Param<String> outputCol();
+    default Param<String> inputCol() {
+        return neighborParams().inputCol;
+    }
 
-    Param<String> bundlePath();
+    default Param<String> outputCol() {
+        return neighborParams().outputCol;
+    }
 
-    IntParam k();
+    default Param<String> bundlePath() {
+        return neighborParams().bundlePath;
+    }
 
-    IntParam nprobe();
+    default IntParam k() {
+        return neighborParams().k;
+    }
+
+    default IntParam nprobe() {
+        return neighborParams().nprobe;
+    }
 
     default String getIdCol() {
         return getOrDefault(idCol());

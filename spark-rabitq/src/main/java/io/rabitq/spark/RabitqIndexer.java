@@ -38,12 +38,7 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
     private static final long serialVersionUID = 1L;
 
     private final String uid;
-    private final Param<String> idCol;
-    private final Param<String> inputCol;
-    private final Param<String> outputCol;
-    private final Param<String> bundlePath;
-    private final IntParam k;
-    private final IntParam nprobe;
+    private final NeighborParamSet shared;
     private final Param<String> metric;
     private final IntParam nlist;
     private final IntParam sampleSize;
@@ -57,12 +52,7 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
 
     public RabitqIndexer(String uid) {
         this.uid = uid;
-        idCol = RabitqParams.idCol(uid);
-        inputCol = RabitqParams.inputCol(uid);
-        outputCol = RabitqParams.outputCol(uid);
-        bundlePath = RabitqParams.bundlePath(uid);
-        k = RabitqParams.k(uid);
-        nprobe = RabitqParams.nprobe(uid);
+        this.shared = new NeighborParamSet(uid);
         metric = RabitqParams.metric(uid);
         nlist = RabitqParams.nlist(uid);
         sampleSize = RabitqParams.sampleSize(uid);
@@ -84,33 +74,8 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
     }
 
     @Override
-    public Param<String> idCol() {
-        return idCol;
-    }
-
-    @Override
-    public Param<String> inputCol() {
-        return inputCol;
-    }
-
-    @Override
-    public Param<String> outputCol() {
-        return outputCol;
-    }
-
-    @Override
-    public Param<String> bundlePath() {
-        return bundlePath;
-    }
-
-    @Override
-    public IntParam k() {
-        return k;
-    }
-
-    @Override
-    public IntParam nprobe() {
-        return nprobe;
+    public NeighborParamSet neighborParams() {
+        return shared;
     }
 
     public Param<String> metric() {

@@ -53,23 +53,13 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
     static final String WRITE_PHASE = "index: quantize and write partition files";
 
     private final String uid;
+    private final NeighborParamSet shared;
     private final Codebook codebook;
-    private final Param<String> idCol;
-    private final Param<String> inputCol;
-    private final Param<String> outputCol;
-    private final Param<String> bundlePath;
-    private final IntParam k;
-    private final IntParam nprobe;
 
     RabitqModel(String uid, Codebook codebook) {
         this.uid = uid;
+        this.shared = new NeighborParamSet(uid);
         this.codebook = codebook;
-        idCol = RabitqParams.idCol(uid);
-        inputCol = RabitqParams.inputCol(uid);
-        outputCol = RabitqParams.outputCol(uid);
-        bundlePath = RabitqParams.bundlePath(uid);
-        k = RabitqParams.k(uid);
-        nprobe = RabitqParams.nprobe(uid);
         setNeighborDefaults();
     }
 
@@ -79,33 +69,8 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
     }
 
     @Override
-    public Param<String> idCol() {
-        return idCol;
-    }
-
-    @Override
-    public Param<String> inputCol() {
-        return inputCol;
-    }
-
-    @Override
-    public Param<String> outputCol() {
-        return outputCol;
-    }
-
-    @Override
-    public Param<String> bundlePath() {
-        return bundlePath;
-    }
-
-    @Override
-    public IntParam k() {
-        return k;
-    }
-
-    @Override
-    public IntParam nprobe() {
-        return nprobe;
+    public NeighborParamSet neighborParams() {
+        return shared;
     }
 
     /** The trained codebook: centroids, rotation and metric. */
