@@ -58,6 +58,7 @@ final class Report {
             for (Row r : best.values()) {
                 md.append(String.format("| %s | %s | %.4f | %.0f | %.0f |%n", r.engine(), r.params(), r.recall10(), r.qps(), r.bytesPerVector()));
             }
+            md.append(trails(mine));
             md.append("\n![recall vs QPS](img/").append(file).append(")\n\n");
             md.append("| engine | params | threads | recall@1 | recall@10 | recall@100 | QPS | build s | bytes/vector | command |\n")
                     .append("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -70,6 +71,39 @@ final class Report {
         }
         Files.writeString(docs.resolve("BENCHMARKS.md"), md.toString());
         System.err.println("bench-suite: wrote " + docs.resolve("BENCHMARKS.md") + " and plots in " + img);
+    }
+
+    /** Recall levels at which the report compares ours with each peer. */
+    private static final double[] TRAIL_LEVELS = {0.95, 0.98, 0.99};
+
+    /**
+     * Where our IVF index trails a peer: at each recall level, the best single-thread QPS of each engine among its rows
+     * at or above that recall, and every peer that beats ours there, with the ratio.
+     */
+    static String trails(List<Row> rows) {
+        StringBuilder out = new StringBuilder();
+        for (double level : TRAIL_LEVELS) {
+            Map<String, Row> best = new LinkedHashMap<>();
+            for (Row r : rows) {
+                if (r.threads() == 1 && r.recall10() >= level && (!best.containsKey(r.engine()) || best.get(r.engine()).qps() < r.qps())) {
+                    best.put(r.engine(), r);
+                }
+            }
+            Row ours = best.get("ours IvfRabitqIndex");
+            if (ours == null) {
+                if (rows.stream().anyMatch(r -> r.engine().equals("ours IvfRabitqIndex"))) {
+                    out.append(String.format("- at recall@10 ≥ %.2f: **ours does not reach it** in this sweep%n", level));
+                }
+                continue;
+            }
+            for (Row peer : best.values()) {
+                if (!peer.engine().startsWith("ours") && peer.qps() > ours.qps()) {
+                    out.append(String.format("- at recall@10 ≥ %.2f: **ours trails %s**: %.0f q/s (%s) is %.2f× its %.0f q/s (%s)%n", level,
+                            peer.engine(), ours.qps(), ours.params(), ours.qps() / peer.qps(), peer.qps(), peer.params()));
+                }
+            }
+        }
+        return out.length() == 0 ? "" : "\nWhere ours trails a peer (best single-thread rows at each recall level):\n\n" + out;
     }
 
     private static void plot(String title, List<Row> rows, Path file) throws IOException {
