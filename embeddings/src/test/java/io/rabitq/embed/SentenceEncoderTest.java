@@ -86,6 +86,22 @@ class SentenceEncoderTest {
     }
 
     @Test
+    void anyOnnxSentenceModelLoadsFromFiles() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("model");
+        for (String name : new String[] {SentenceEncoder.MINILM_MODEL, SentenceEncoder.MINILM_TOKENIZER}) {
+            try (java.io.InputStream in = SentenceEncoder.class.getClassLoader().getResourceAsStream(name)) {
+                java.nio.file.Files.copy(in, dir.resolve(name));
+            }
+        }
+        try (SentenceEncoder files = SentenceEncoder.fromFiles(dir.resolve(SentenceEncoder.MINILM_MODEL),
+                dir.resolve(SentenceEncoder.MINILM_TOKENIZER), 0, 2)) {
+            assertEquals(384, files.dim());
+            assertArrayEquals(encoder.encode(List.of("a model given by path")).vectors()[0],
+                    files.encode(List.of("a model given by path")).vectors()[0]);
+        }
+    }
+
+    @Test
     void aMissingModelFileSaysWhatToGive() {
         EmbeddingException e = assertThrows(EmbeddingException.class,
                 () -> SentenceEncoder.fromFiles(Path.of("/nowhere/model.onnx"), Path.of("/nowhere/tokenizer.json"), 256, 1));

