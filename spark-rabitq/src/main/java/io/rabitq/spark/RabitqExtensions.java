@@ -48,12 +48,12 @@ public final class RabitqExtensions extends AbstractFunction1<SparkSessionExtens
     }
 
     /** The function body: delegates to {@link RabitqFunctions#search}. */
-    private static final class Search extends AbstractFunction4<scala.collection.Seq<Object>, String, Integer, Integer,
+    private static final class Search extends AbstractFunction4<Object, String, Integer, Integer,
             scala.collection.immutable.Seq<Row>> implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public scala.collection.immutable.Seq<Row> apply(scala.collection.Seq<Object> vector, String path, Integer k, Integer nprobe) {
+        public scala.collection.immutable.Seq<Row> apply(Object vector, String path, Integer k, Integer nprobe) {
             java.util.List<Row> rows = RabitqFunctions.search(vector, path, k, nprobe);
             return rows == null ? null : scala.jdk.javaapi.CollectionConverters.asScala(rows).toList();
         }

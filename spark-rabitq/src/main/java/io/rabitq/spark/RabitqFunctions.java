@@ -34,7 +34,7 @@ public final class RabitqFunctions {
     static final ArrayType RESULT_TYPE = (ArrayType) RabitqSearch.RESULT_SCHEMA.apply("neighbors").dataType();
 
     private static final UserDefinedFunction SEARCH = udf(
-            (UDF4<scala.collection.Seq<Object>, String, Integer, Integer, List<Row>>) RabitqFunctions::search, RESULT_TYPE);
+            (UDF4<Object, String, Integer, Integer, List<Row>>) RabitqFunctions::search, RESULT_TYPE);
 
     private RabitqFunctions() {
     }
@@ -60,7 +60,8 @@ public final class RabitqFunctions {
         spark.udf().register(SQL_NAME, SEARCH);
     }
 
-    static List<Row> search(scala.collection.Seq<Object> vector, String bundlePath, Integer k, Integer nprobe) {
+    /** The search of one row; {@code vector} is an array column's {@code Seq} or an ML {@code Vector}. */
+    static List<Row> search(Object vector, String bundlePath, Integer k, Integer nprobe) {
         if (vector == null) {
             return null;
         }
@@ -69,7 +70,7 @@ public final class RabitqFunctions {
         }
         Vectors.checkK(k);
         QuantizedIndex index = ExecutorIndexCache.wholeBundle(bundlePath);
-        float[] q = VectorColumns.toFloats(vector, index.dim(), "(query)");
+        float[] q = VectorColumns.toFloats(vector, index.dim(), "a " + SQL_NAME + " query against " + bundlePath);
         Neighbor[] res = index instanceof IvfRabitqIndex && nprobe != null && nprobe > 0
                 ? ((IvfRabitqIndex) index).searchBatch(new float[][] {q}, k, nprobe)[0] : index.search(q, k);
         List<Row> out = new ArrayList<>(res.length);

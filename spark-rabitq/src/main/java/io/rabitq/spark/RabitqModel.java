@@ -113,8 +113,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
         transformSchema(dataset.schema());
         String bundle = getBundlePath();
         Dataset<Row> df = dataset.toDF();
-        return df.withColumn(getOutputCol(), RabitqFunctions.rabitqSearch(
-                VectorColumns.asArray(df.schema(), getInputCol()), bundle, getK(), getNprobe()));
+        return df.withColumn(getOutputCol(), RabitqFunctions.rabitqSearch(col(getInputCol()), bundle, getK(), getNprobe()));
     }
 
     /**

@@ -29,7 +29,7 @@ final class VectorColumns {
     }
 
     /** The vector column as an array column: ML {@code Vector}s converted to {@code array<float>}, arrays as they are. */
-    static Column asArray(StructType schema, String vectorCol) {
+    private static Column asArray(StructType schema, String vectorCol) {
         return schema.apply(vectorCol).dataType().equals(SQLDataTypes.VectorType())
                 ? functions.vector_to_array(col(vectorCol), "float32") : col(vectorCol);
     }
@@ -84,28 +84,41 @@ final class VectorColumns {
         return toFloats(row.isNullAt(i) ? null : row.getList(i), dim, idForMessages);
     }
 
-    /** A UDF's array argument as floats, with the same checks. */
-    static float[] toFloats(scala.collection.Seq<Object> values, int dim, Object idForMessages) {
-        return toFloats(values == null ? null : scala.jdk.javaapi.CollectionConverters.asJava(values), dim, idForMessages);
+    /**
+     * A UDF's vector argument as floats, with the same checks: a Scala {@code Seq} (from an array column) or an ML
+     * {@code Vector} (from a vector column).
+     */
+    static float[] toFloats(Object value, int dim, Object idForMessages) {
+        if (value instanceof org.apache.spark.ml.linalg.Vector v) {
+            return toFloats(java.util.Arrays.stream(v.toArray()).boxed().toList(), dim, idForMessages);
+        }
+        @SuppressWarnings("unchecked")
+        scala.collection.Seq<Object> seq = (scala.collection.Seq<Object>) value;
+        return toFloats(seq == null ? null : scala.jdk.javaapi.CollectionConverters.asJava(seq), dim, idForMessages);
+    }
+
+    /** How a message names the vector: {@code row with id 42} for row ids, else the description given. */
+    private static String what(Object id) {
+        return id instanceof Number ? "row with id " + id : String.valueOf(id);
     }
 
     private static float[] toFloats(java.util.List<?> values, int dim, Object id) {
         if (values == null) {
-            throw new InvalidInputException("row with id " + id + " has a null vector; filter nulls out first");
+            throw new InvalidInputException(what(id) + " has a null vector; filter nulls out first");
         }
         if (values.size() != dim) {
-            throw new InvalidInputException("row with id " + id + " has a vector of dimension " + values.size()
-                    + " but the model expects " + dim + "; all vectors must have the same dimension");
+            throw new InvalidInputException(what(id) + " has a vector of dimension " + values.size()
+                    + " but the index has dimension " + dim + "; all vectors must have the index's dimension");
         }
         float[] out = new float[dim];
         for (int d = 0; d < dim; d++) {
             Object v = values.get(d);
             if (v == null) {
-                throw new InvalidInputException("row with id " + id + " has a null component at index " + d);
+                throw new InvalidInputException(what(id) + " has a null component at index " + d);
             }
             out[d] = ((Number) v).floatValue();
             if (!Float.isFinite(out[d])) {
-                throw new InvalidInputException("row with id " + id + " has a non-finite component " + out[d]
+                throw new InvalidInputException(what(id) + " has a non-finite component " + out[d]
                         + " at index " + d + "; clean NaN/Infinity values first");
             }
         }

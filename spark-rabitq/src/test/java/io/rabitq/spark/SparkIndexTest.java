@@ -291,6 +291,19 @@ class SparkIndexTest {
         InvalidInputException missing = assertThrows(InvalidInputException.class,
                 () -> RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("q"), dir.resolve("none").toString(), 7));
         assertTrue(missing.getMessage().contains("none"), missing.getMessage());
+
+        // ML Vector query columns work in the column function and in SQL, with the same answers
+        Dataset<Row> mlQueries = queries.select(org.apache.spark.sql.functions.col("qid"),
+                org.apache.spark.ml.functions.array_to_vector(org.apache.spark.sql.functions.col("q")).as("q"));
+        assertEquals(udf, byQuery(mlQueries.select(org.apache.spark.sql.functions.col("qid"),
+                RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("q"), dir.toString(), 7)).collectAsList()), "ML Vector UDF");
+        mlQueries.createOrReplaceTempView("rabitq_ml_queries");
+        assertEquals(batch, byQuery(spark.sql("SELECT qid, rabitq_search(q, '" + path + "', 7) FROM rabitq_ml_queries").collectAsList()),
+                "ML Vector SQL");
+        Exception shortQuery = assertThrows(Exception.class, () -> spark.sql("SELECT rabitq_search(array(1.0f, 2.0f), '" + path + "', 7)")
+                .collectAsList());
+        String why = RabitqModel.unwrap(shortQuery).getMessage();
+        assertTrue(why.contains("a rabitq_search query against " + dir + " has a vector of dimension 2 but the index has dimension 64"), why);
     }
 
     @Test
