@@ -1,6 +1,13 @@
 package io.rabitq.jobs;
 
+import io.rabitq.bundle.Bundle;
+import io.rabitq.bundle.BundleException;
+import io.rabitq.core.Vectors;
+import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqSearch;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -34,6 +41,7 @@ final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkBeforeSpark();
         SparkSession spark = Sessions.get("spark-rabitq search");
         try {
             long t0 = System.nanoTime();
@@ -46,5 +54,32 @@ final class SearchCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
+    }
+
+    /** What can be wrong without Spark: k, nprobe, the mode, an output that exists, a bundle that does not open. */
+    private void checkBeforeSpark() {
+        Vectors.checkK(k);
+        Vectors.checkNprobeOrDefault(nprobe);
+        if (!List.of("errorifexists", "overwrite", "append").contains(mode)) {
+            throw new InvalidInputException("--mode must be errorifexists, overwrite or append but was '" + mode + "'");
+        }
+        Path out = localPath(output);
+        if (mode.equals("errorifexists") && out != null && Files.exists(out)) {
+            throw new InvalidInputException("--output " + output + " already exists; choose another path, or pass --mode overwrite "
+                    + "or --mode append");
+        }
+        try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {
+            b.manifest();
+        } catch (BundleException e) {
+            throw new InvalidInputException("bundle " + bundle + " cannot be searched: " + e.getMessage(), e);
+        }
+    }
+
+    /** The local file a path names (plain or {@code file:}), or null for other file systems (checked by Spark then). */
+    private static Path localPath(String path) {
+        if (path.startsWith("file:")) {
+            return Path.of(java.net.URI.create(path));
+        }
+        return path.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") ? null : Path.of(path);
     }
 }

@@ -77,6 +77,15 @@ class CliTest {
         } finally {
             spark.stop();
         }
+        Object[] again = run("search", "--queries", table, "--id-col", "id", "--vector-col", "vector", "--bundle", bundle,
+                "--output", results, "--k", "3");
+        assertEquals(1, again[0]);
+        assertEquals("error: --output " + results + " already exists; choose another path, or pass --mode overwrite or --mode append",
+                ((String) again[2]).trim(), "one line, no stack trace");
+        assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "refused before any Spark context started");
+        Object[] k0 = run("search", "--queries", table, "--bundle", bundle, "--output", dir.resolve("r2").toString(), "--k", "0");
+        assertEquals(1, k0[0]);
+        assertEquals("error: k must be >= 1 but was 0", ((String) k0[2]).trim());
         Object[] missing = run("index", "--input", dir.resolve("nope").toString(), "--model", model, "--bundle", bundle);
         assertEquals(1, missing[0]);
         assertTrue(((String) missing[2]).contains("does not exist"), (String) missing[2]);
