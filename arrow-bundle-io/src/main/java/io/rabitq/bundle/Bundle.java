@@ -70,22 +70,34 @@ public final class Bundle implements AutoCloseable {
                     bundleDir.resolve(Bundles.CURRENT), "is missing, so the bundle has no published generation"));
             try {
                 return open(bundleDir, generation, verification);
-            } catch (CorruptBundleException e) {
+            } catch (GenerationGoneException | CorruptBundleException e) {
                 // retention may remove a generation between reading CURRENT and taking the hold; retry with the
                 // newer live one, but never hide damage to the generation that is still live
                 boolean moved = !Bundles.currentGeneration(bundleDir).orElse(generation).equals(generation);
-                if (!moved || attempt >= 3) {
-                    throw e;
+                if (moved && attempt < 3) {
+                    continue;
                 }
+                if (e instanceof GenerationGoneException) {
+                    throw new CorruptBundleException(bundleDir.resolve(Bundles.CURRENT), "names generation " + generation
+                            + ", which does not exist; republish the bundle");
+                }
+                throw e;
             }
         }
     }
 
-    /** Opens a given generation (e.g. one a cache still holds). */
+    /**
+     * Opens a given generation (e.g. one a cache still holds).
+     *
+     * @throws GenerationGoneException when the generation no longer exists (retention removed it)
+     */
     public static Bundle open(Path bundleDir, String generation, Verification verification) {
         Path genDir = bundleDir.resolve(SafeNames.generation(bundleDir, generation));
         Path manifestPath = genDir.resolve(Bundles.MANIFEST);
         boolean held = false;
+        if (!Files.isDirectory(genDir)) {
+            throw new GenerationGoneException(bundleDir, generation);
+        }
         try {
             ReaderLocks.acquire(genDir);
             held = true;
@@ -108,6 +120,9 @@ public final class Bundle implements AutoCloseable {
             return new Bundle(bundleDir, generation, m);
         } catch (NoSuchFileException e) {
             release(genDir, held);
+            if (!Files.isDirectory(genDir)) { // removed by retention while we were opening it
+                throw new GenerationGoneException(bundleDir, generation);
+            }
             throw new CorruptBundleException(Path.of(e.getFile()), "is missing", e);
         } catch (IOException e) {
             release(genDir, held);

@@ -1,5 +1,6 @@
 package io.rabitq.lake;
 
+import io.rabitq.bundle.GenerationGoneException;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.QuantizedIndex;
 import io.rabitq.core.RabitqOptions;
@@ -102,7 +103,18 @@ public final class VectorCache {
             return e.index;
         }
         count(key, c -> c.misses.increment());
-        return prime(backend, collection, key, generation);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return prime(backend, collection, key, generation);
+            } catch (GenerationGoneException gone) {
+                // a publisher's retention removed the generation we just read; load the one that replaced it
+                String live = backend.generation(collection);
+                if (live.equals(generation) || attempt >= 3) {
+                    throw gone;
+                }
+                generation = live;
+            }
+        }
     }
 
     /** One prime per key at a time; concurrent misses wait for it and share its index. */
