@@ -49,7 +49,7 @@ public final class BundleBackend implements BackendAdapter {
     @Override
     public Optional<Prebuilt> prebuilt(String collection, String generation) {
         try (Bundle b = Bundle.open(dir(collection), generation, Bundle.Verification.FULL)) {
-            return Optional.of(new Prebuilt(IndexBundles.load(b), Lake.witnessOf(b.manifest())));
+            return Optional.of(new Prebuilt(IndexBundles.load(b), b.manifest().witness()));
         }
     }
 

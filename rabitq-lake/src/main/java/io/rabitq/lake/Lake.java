@@ -125,8 +125,9 @@ public final class Lake implements AutoCloseable {
 
     /**
      * Publishes the collection's current index (checked against the backend first, primed if needed) as a new
-     * bundle generation of {@code dir}, tagged with the cache witness so readers can {@link #warmFromDir warm}
-     * from it and {@link #refreshFromBundleDir} can compare.
+     * bundle generation of {@code dir}, tagged with the cache witness and generation so {@link #refreshFromBundleDir}
+     * can tell it is what the cache serves. Indexes loaded from a bundle are always cached under the bundle's own
+     * (verified) witness, never under a tag.
      */
     public Manifest publishBundle(String backend, String collection, Path dir) {
         BackendAdapter b = backend(backend);
@@ -159,7 +160,7 @@ public final class Lake implements AutoCloseable {
         try (Bundle b = Bundle.open(dir, Bundle.Verification.FULL)) {
             QuantizedIndex index = IndexBundles.load(b);
             Manifest m = b.manifest();
-            cache.installPrebuilt(new VectorCache.Key(backend, collection), witnessOf(m),
+            cache.installPrebuilt(new VectorCache.Key(backend, collection), m.witness(),
                     m.tags().getOrDefault(GENERATION_TAG, b.generation()), index);
             return index.size();
         }
@@ -174,13 +175,15 @@ public final class Lake implements AutoCloseable {
         if (Bundles.currentGeneration(dir).isEmpty()) {
             return RefreshResult.BUNDLE_MISSING;
         }
-        String published;
+        Manifest published;
         try (Bundle b = Bundle.open(dir, Bundle.Verification.QUICK)) {
-            published = witnessOf(b.manifest());
+            published = b.manifest();
         }
         VectorCache.Key key = new VectorCache.Key(backend, collection);
         String cached = cache.witnessOf(key);
-        if (cached == null || cached.equals(published)) {
+        // the cache serves these very bytes, or the index this bundle was saved from (the tag only decides whether to
+        // reload: a forged tag can delay a refresh, never make one collection serve another's entry)
+        if (cached == null || cached.equals(published.witness()) || cached.equals(published.tags().get(WITNESS_TAG))) {
             return RefreshResult.UP_TO_DATE;
         }
         cache.invalidate(key);
@@ -192,10 +195,6 @@ public final class Lake implements AutoCloseable {
         return cache.invalidate(new VectorCache.Key(backend, collection));
     }
 
-    /** The witness a bundle stands for: the cache witness it was saved under, else the witness of its bytes. */
-    static String witnessOf(Manifest m) {
-        return m.tags().getOrDefault(WITNESS_TAG, m.witness());
-    }
 
     /** The collection's index; a key warmed from a directory is served without its backend while the consistency allows. */
     private QuantizedIndex resolve(String backend, String collection) {
