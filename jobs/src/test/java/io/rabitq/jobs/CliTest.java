@@ -38,7 +38,7 @@ class CliTest {
     }
 
     @Test
-    void quickstartRunsThePipelineOnADeltaTable() {
+    void quickstartRunsThePipelineOnADeltaTable() throws Exception {
         Object[] r = run("quickstart", "--n", "6000", "--dim", "32", "--queries", "60", 
                 "--dir", dir.resolve("qs").toString());
         assertEquals(0, r[0], (String) r[2]);
@@ -65,6 +65,20 @@ class CliTest {
         Object[] index = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "3");
         assertEquals(0, index[0], (String) index[2]);
         assertTrue(((String) index[1]).contains("\"rows\":6000,\"partitions\":3"), (String) index[1]);
+        // a killed writer's leftovers go with the next index (past the grace period); --retain prunes old generations
+        Path abandoned = java.nio.file.Files.createDirectories(dir.resolve("bundle2/.tmp-gen-000099-killed"));
+        java.nio.file.Files.writeString(abandoned.resolve("part-00000.arrow"), "half a file");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2)));
+        java.nio.file.Files.setLastModifiedTime(abandoned.resolve("part-00000.arrow"), old);
+        java.nio.file.Files.setLastModifiedTime(abandoned, old);
+        Object[] reindex = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "3", "--retain", "1");
+        assertEquals(0, reindex[0], (String) reindex[2]);
+        assertTrue(((String) reindex[1]).contains("\"removed_generations\":[\"gen-000001\"],\"removed_abandoned\":[\".tmp-gen-000099-killed\"]"),
+                (String) reindex[1]);
+        assertTrue(java.nio.file.Files.notExists(abandoned), "the abandoned work is gone");
+        try (var gens = java.nio.file.Files.list(dir.resolve("bundle2"))) {
+            assertEquals(1, gens.filter(p -> p.getFileName().toString().startsWith("gen-")).count(), "one generation kept");
+        }
         Object[] search = run("search", "--queries", table, "--id-col", "id", "--vector-col", "vector", "--bundle", bundle,
                 "--output", results, "--k", "3");
         assertEquals(0, search[0], (String) search[2]);
