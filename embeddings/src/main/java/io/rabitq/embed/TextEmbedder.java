@@ -29,8 +29,9 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * Text to vectors as a Spark ML {@link Transformer}: {@code inputCol} (string) → {@code outputCol}
  * ({@code array<float>}, unit length), computed on the executors by a {@link SentenceEncoder}. Each executor JVM
- * loads the model once, lazily, and its tasks share it; a task embeds its partition in batches of
- * {@code batchSize} texts with {@code threads} ONNX intra-op threads. The default model is all-MiniLM-L6-v2
+ * loads the model once, lazily, and its tasks share it; a task tokenizes its partition {@code batchSize} texts at a time
+ * and runs the model on each text alone (so a vector never depends on its batch; see {@link SentenceEncoder#encode}),
+ * with {@code threads} ONNX intra-op threads. The default model is all-MiniLM-L6-v2
  * (quantized, 384-d, bundled); {@code modelPath} and {@code tokenizerPath} name any ONNX sentence model and its
  * {@code tokenizer.json} (on a path every executor can read).
  *
