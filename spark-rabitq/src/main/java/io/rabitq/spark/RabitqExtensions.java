@@ -19,10 +19,29 @@ import scala.runtime.BoxedUnit;
  * (spark-sql, the Thrift server, Spark Connect, PySpark's {@code spark.sql}).
  */
 public final class RabitqExtensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
+    /** What {@code DESCRIBE FUNCTION rabitq_search} shows ({@code _FUNC_} is replaced by the name). */
+    static final String USAGE = "_FUNC_(vector, bundle_path, k [, nprobe]) - The k nearest neighbours of vector in the RaBitQ "
+            + "bundle at bundle_path, nearest first, as array<struct<id:bigint, distance:float>> (exact distances); null for a "
+            + "null vector.";
+    static final String EXTENDED = String.join("\n",
+            "",
+            "    Arguments:",
+            "      * vector - the query: array<float>, array<double> or an ML Vector of the bundle's dimension",
+            "      * bundle_path - a bundle directory written by RabitqModel.index or bin/spark-rabitq index",
+            "      * k - neighbours to return, >= 1",
+            "      * nprobe - IVF clusters to probe; 0 or absent: the bundle's default (more is slower and more exact)",
+            "",
+            "    Examples:",
+            "      > SELECT id, _FUNC_(embedding, '/bundles/docs', 10) AS neighbors FROM questions;",
+            "      > SELECT _FUNC_(array(0.1f, 0.2f, 0.3f), '/bundles/small', 3, 8);",
+            "",
+            "    Each executor loads the bundle once and follows republished generations within seconds; for bundles larger",
+            "    than one executor's memory use RabitqSearch.searchBatch.",
+            "  ");
 
     @Override
     public BoxedUnit apply(SparkSessionExtensions extensions) {
-        ExpressionInfo info = new ExpressionInfo(RabitqFunctions.class.getName(), RabitqFunctions.SQL_NAME);
+        ExpressionInfo info = new ExpressionInfo(RabitqFunctions.class.getName(), null, RabitqFunctions.SQL_NAME, USAGE, EXTENDED);
         extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(RabitqFunctions.SQL_NAME), info, new Builder()));
         return BoxedUnit.UNIT;
     }

@@ -292,6 +292,11 @@ class SparkIndexTest {
                 () -> RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("q"), dir.resolve("none").toString(), 7));
         assertTrue(missing.getMessage().contains("none"), missing.getMessage());
 
+        String described = spark.sql("DESCRIBE FUNCTION EXTENDED rabitq_search").collectAsList().stream().map(r -> r.getString(0))
+                .collect(java.util.stream.Collectors.joining("\n"));
+        assertTrue(described.contains("Usage: rabitq_search(vector, bundle_path, k [, nprobe]) - The k nearest neighbours")
+                && described.contains("nprobe - IVF clusters to probe") && described.contains("> SELECT id, rabitq_search("), described);
+
         // ML Vector query columns work in the column function and in SQL, with the same answers
         Dataset<Row> mlQueries = queries.select(org.apache.spark.sql.functions.col("qid"),
                 org.apache.spark.ml.functions.array_to_vector(org.apache.spark.sql.functions.col("q")).as("q"));
