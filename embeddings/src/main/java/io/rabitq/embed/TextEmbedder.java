@@ -150,7 +150,7 @@ public final class TextEmbedder extends Transformer implements DefaultParamsWrit
         StructType out = transformSchema(dataset.schema());
         int column = dataset.schema().fieldIndex(getOrDefault(inputCol));
         Model model = model();
-        model.encoder(); // a missing or broken model fails here, on the driver, before any task runs
+        model.checkFiles(); // a missing model fails here, on the driver; the model itself loads on the executors
         truncated = dataset.sparkSession().sparkContext().longAccumulator("rabitq embed: texts cut to the token limit");
         LongAccumulator counter = truncated;
         int batch = (Integer) getOrDefault(batchSize);
@@ -200,6 +200,16 @@ public final class TextEmbedder extends Transformer implements DefaultParamsWrit
 
     /** Which encoder to use: the key of the per-JVM encoder cache, shipped to the tasks. */
     private record Model(String onnx, String tokenizer, int maxTokens, int threads) implements Serializable {
+        /** Fails unless a given model and tokenizer file can be read here (the bundled model always can). */
+        void checkFiles() {
+            for (String f : onnx == null ? new String[0] : new String[] {onnx, tokenizer}) {
+                if (!java.nio.file.Files.isReadable(Path.of(f))) {
+                    throw new EmbeddingException("cannot read " + f + "; give an ONNX sentence model and the tokenizer.json it "
+                            + "was trained with, on a path the driver and every executor can read", null);
+                }
+            }
+        }
+
         /** This JVM's encoder for the model, loaded on first use and shared by every task. */
         SentenceEncoder encoder() {
             return ENCODERS.computeIfAbsent(this, m -> m.onnx == null ? SentenceEncoder.miniLm(maxTokens, threads)

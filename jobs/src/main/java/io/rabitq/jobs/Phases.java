@@ -46,11 +46,6 @@ public final class Phases {
         return neighbors.stream().mapToLong(n -> n.getLong(0)).toArray();
     }
 
-    /** A string escaped for a JSON string literal. */
-    public static String json(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
-    }
-
     /**
      * Collects the previous phases' garbage, warms up (JIT, executor caches) by running {@code action} untimed for
      * at least three seconds and at least once, then runs it {@code runs} times; the median wall time.

@@ -51,11 +51,14 @@ final class ClusterCodes {
         return new ClusterCodes(paddedDim, c.ids(), c.codes(), f[0], f[1], f[2], f[3], c.raw(), pack);
     }
 
-    /** This cluster's arrays as persisted (copies, factors without the block padding). */
-    IndexSnapshot.Cluster toSnapshot() {
-        return new IndexSnapshot.Cluster(ids.clone(), codes.clone(), new float[][] {
+    /**
+     * This cluster's arrays as persisted, factors without the block padding; ids, codes and raw rows are copied when
+     * {@code copy} (a live index's), else shared (a cluster just encoded for writing).
+     */
+    IndexSnapshot.Cluster toSnapshot(boolean copy) {
+        return new IndexSnapshot.Cluster(copy ? ids.clone() : ids, copy ? codes.clone() : codes, new float[][] {
             java.util.Arrays.copyOf(fAdd, size), java.util.Arrays.copyOf(fIp, size),
-            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw == null ? null : raw.clone());
+            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw == null || !copy ? raw : raw.clone());
     }
 
     /** Number of vectors. */

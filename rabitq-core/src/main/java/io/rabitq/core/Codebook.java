@@ -87,8 +87,7 @@ public final class Codebook implements Serializable {
      * their raw vectors when {@code keepRaw}.
      */
     public IndexSnapshot.Cluster encode(int cluster, long[] ids, float[] rows, boolean keepRaw) {
-        ClusterCodes c = encode(cluster, ids, rows, false, keepRaw, false);
-        return c.toSnapshot();
+        return encode(cluster, ids, rows, false, keepRaw, false).toSnapshot(false); // fresh arrays: no copy needed
     }
 
     /** Encodes one cluster's prepared rows for a quantizer of the given query mode (see {@link RabitqQuantizer}). */
@@ -146,9 +145,12 @@ public final class Codebook implements Serializable {
         return centroids.clone();
     }
 
-    /** The centroids without copying, for this package's engine. */
-    float[] centroidsView() {
-        return centroids;
+    /**
+     * What makes two codebooks interchangeable for a search: metric, rotation, code length and the centroids (by hash).
+     * Queries prepared with one codebook search any index built on an equal one, e.g. every partition of a bundle.
+     */
+    String identity() {
+        return derived().identity;
     }
 
     /** Heap bytes of the centroids in their three layouts and the rotation. */
@@ -177,6 +179,7 @@ public final class Codebook implements Serializable {
         final RabitqQuantizer folded;
         final CentroidTable table;
         final float[][] rotatedCentroids;
+        final String identity;
 
         Derived(Codebook b) {
             Rotation r = Rotation.create(b.rotation, b.seed, b.dim, b.codeBits);
@@ -189,6 +192,8 @@ public final class Codebook implements Serializable {
             for (int c = 0; c < nlist; c++) {
                 r.rotate(b.centroid(c), rotatedCentroids[c]);
             }
+            identity = b.metric + "/" + b.rotation + "/" + b.seed + "/" + b.dim + "/" + b.codeBits + "/" + nlist + "/"
+                    + Integer.toHexString(Arrays.hashCode(b.centroids));
         }
     }
 }

@@ -91,7 +91,7 @@ final class IvfEngine {
     IndexSnapshot snapshot(String variant, Map<String, String> params) {
         List<IndexSnapshot.Cluster> out = new ArrayList<>(nlist);
         for (ClusterCodes c : clusters) {
-            out.add(c.toSnapshot());
+            out.add(c.toSnapshot(true));
         }
         return new IndexSnapshot(variant, dim, metric, codebook.rotation(), codebook.seed(), codebook.codeBits(),
                 quantizer.foldsCentroids(), params, codebook.centroids(), out);
@@ -125,28 +125,18 @@ final class IvfEngine {
             IntStream.range(0, n).parallel().forEach(j -> lists[j] = nearestClusters(vectors[j], p));
             chosen = lists;
         }
-        return new PreparedQueries(vectors, rotated, chosen, rotationId());
+        return new PreparedQueries(vectors, rotated, chosen, codebook.identity());
     }
 
-    /** Fails unless {@code queries} went through this engine's rotation and their probe lists fit its clusters. */
+    /**
+     * Fails unless {@code queries} were prepared with an equal codebook: then their rotation is this engine's and their
+     * probe lists name its clusters.
+     */
     void checkCompatible(PreparedQueries queries) {
-        if (!queries.rotation.equals(rotationId())) {
-            throw new InvalidParameterException("queries prepared for rotation " + queries.rotation + " cannot search an index with "
-                    + rotationId() + "; prepare them with this index (or one of the same bundle)");
+        if (!queries.codebook.equals(codebook.identity())) {
+            throw new InvalidParameterException("queries prepared for codebook " + queries.codebook + " cannot search an index of "
+                    + codebook.identity() + "; prepare them with this index (or one of the same bundle)");
         }
-        if (queries.probes != null) {
-            for (int[] p : queries.probes) {
-                for (int i = 0; i < p.length; i++) {
-                    if (p[i] < 0 || p[i] >= nlist || (i > 0 && p[i] <= p[i - 1])) {
-                        throw new InvalidParameterException("probe lists must hold ascending cluster ids below nlist=" + nlist);
-                    }
-                }
-            }
-        }
-    }
-
-    private String rotationId() {
-        return codebook.rotation() + "/" + codebook.seed() + "/" + codebook.codeBits() + "/" + dim + "/" + metric;
     }
 
     /** Exact distance of {@code q} to row {@code row} of cluster {@code c} under the internal metric. */

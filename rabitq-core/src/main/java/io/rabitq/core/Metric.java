@@ -13,6 +13,11 @@ package io.rabitq.core;
 public enum Metric {
     L2, INNER_PRODUCT, COSINE;
 
+    /** The short name {@link #parse} reads back: {@code l2}, {@code ip} or {@code cosine}. */
+    public String shortName() {
+        return this == INNER_PRODUCT ? "ip" : name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Parses a metric name such as {@code l2}, {@code ip}, {@code inner_product} or {@code cosine}. */
     public static Metric parse(String name) {
         switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {

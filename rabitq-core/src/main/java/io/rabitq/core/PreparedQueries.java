@@ -10,7 +10,7 @@ import java.util.Arrays;
  * it without validating, rotating or choosing probes again.
  *
  * <p>Invariants: {@code vectors}, {@code rotated} and (when present) {@code probes} have one entry per query;
- * probe lists hold ascending cluster ids. Searchable only by an index of the same rotation (checked).
+ * probe lists hold ascending cluster ids. Searchable only by an index of an equal codebook (checked).
  */
 public final class PreparedQueries implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -19,14 +19,14 @@ public final class PreparedQueries implements Serializable {
     final float[][] rotated;
     /** Probed clusters per query (ascending), or null: the searching index chooses by its nprobe. */
     final int[][] probes;
-    /** The rotation the queries went through, as (kind, seed, code bits): a searching index must match it. */
-    final String rotation;
+    /** {@link Codebook#identity()} of the codebook that prepared them: a searching index must have an equal one. */
+    final String codebook;
 
-    PreparedQueries(float[][] vectors, float[][] rotated, int[][] probes, String rotation) {
+    PreparedQueries(float[][] vectors, float[][] rotated, int[][] probes, String codebook) {
         this.vectors = vectors;
         this.rotated = rotated;
         this.probes = probes;
-        this.rotation = rotation;
+        this.codebook = codebook;
     }
 
     /** Number of queries. */
@@ -42,6 +42,6 @@ public final class PreparedQueries implements Serializable {
     /** Queries {@code from} (inclusive) to {@code to} (exclusive), sharing this batch's arrays. */
     public PreparedQueries slice(int from, int to) {
         return new PreparedQueries(Arrays.copyOfRange(vectors, from, to), Arrays.copyOfRange(rotated, from, to),
-                probes == null ? null : Arrays.copyOfRange(probes, from, to), rotation);
+                probes == null ? null : Arrays.copyOfRange(probes, from, to), codebook);
     }
 }

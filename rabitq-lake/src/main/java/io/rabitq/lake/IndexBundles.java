@@ -73,7 +73,7 @@ public final class IndexBundles {
         Map<String, String> params = new HashMap<>(variantParams);
         params.put("variant", variant);
         params.put("folded_centroids", Boolean.toString(folded));
-        return new BundleSpec(dim, codeBits, metricName(metric), 1, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
+        return new BundleSpec(dim, codeBits, metric.shortName(), 1, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
                 IndexSnapshot.FACTORS, hasRaw, source.ref(), source.version(), source.tags());
     }
 
@@ -170,10 +170,6 @@ public final class IndexBundles {
                 RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), folded, params,
                 b.readCentroids(), clusters);
         return QuantizedIndex.restore(s);
-    }
-
-    static String metricName(Metric m) {
-        return m == Metric.INNER_PRODUCT ? "ip" : m.name().toLowerCase(Locale.ROOT);
     }
 
     private static byte[] toBytes(long[] words, int off, int n) {

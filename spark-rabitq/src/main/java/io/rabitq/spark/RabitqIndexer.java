@@ -128,8 +128,7 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
 
     /** {@code l2}, {@code ip} or {@code cosine} (aliases such as {@code euclidean} or {@code dot} are accepted). */
     public RabitqIndexer setMetric(String value) {
-        Metric m = Metric.parse(value);
-        set(metric, m == Metric.INNER_PRODUCT ? "ip" : m.name().toLowerCase(Locale.ROOT));
+        set(metric, Metric.parse(value).shortName());
         return this;
     }
 

@@ -122,22 +122,26 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
      * with {@code nprobe}. One row per query: {@code (query_id, neighbors)}.
      */
     public Dataset<Row> searchBatch(Dataset<?> queries) {
-        transformSchema(queries.schema());
+        requireBundle();
         return RabitqSearch.searchBatch(queries.toDF(), getIdCol(), getInputCol(), getBundlePath(), getK(), getNprobe());
     }
 
     /** Checks the vector column and the bundle path, and adds the neighbours column. */
     @Override
     public StructType transformSchema(StructType schema) {
-        if (getBundlePath() == null) {
-            throw new InvalidInputException("RabitqModel.transform needs a bundle to search: setBundlePath(dir) to a bundle this "
-                    + "model indexed (RabitqModel.index or RabitqIndexer.setBundlePath before fit)");
-        }
+        requireBundle();
         VectorColumns.checkVector(schema, getInputCol());
         if (Arrays.asList(schema.fieldNames()).contains(getOutputCol())) {
             throw new InvalidInputException("output column '" + getOutputCol() + "' already exists; setOutputCol to another name");
         }
         return schema.add(getOutputCol(), RabitqFunctions.RESULT_TYPE, true);
+    }
+
+    private void requireBundle() {
+        if (getBundlePath() == null) {
+            throw new InvalidInputException("RabitqModel needs a bundle to search: setBundlePath(dir) to a bundle this model "
+                    + "indexed (RabitqModel.index or RabitqIndexer.setBundlePath before fit)");
+        }
     }
 
     @Override

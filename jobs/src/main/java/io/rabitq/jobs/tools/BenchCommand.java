@@ -107,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
                 truthK = gt.dim();
             } else {
                 long t0 = System.nanoTime();
-                truth = GroundTruth.compute(data.base(), data.queries(), data.dim(), TRUTH_K, metric.name().equals("INNER_PRODUCT") ? "ip" : metric.name().toLowerCase());
+                truth = GroundTruth.compute(data.base(), data.queries(), data.dim(), TRUTH_K, metric.shortName());
                 truthK = Math.min(TRUTH_K, data.size());
                 System.err.printf("ground truth: exact top-%d of %d queries in %.1f s%n", truthK, data.queryCount(), (System.nanoTime() - t0) / 1e9);
             }
