@@ -51,7 +51,8 @@ final class BatchScan {
         for (int c = 0; c < nlist; c++) {
             maxGroup = Math.max(maxGroup, perCluster[c]);
         }
-        boolean withBound = mode == RankMode.BOUND_RERANK || mode == RankMode.BOUND_RERANK_LOG;
+        // extended codes refine every candidate whose 1-bit lower bound beats the threshold, in every mode
+        boolean withBound = mode != RankMode.ESTIMATE && (mode != RankMode.FIXED_RERANK || engine.codebook.bits() > 1);
         RabitqQuantizer quantizer = engine.quantizer;
         ScanKernel kernel = engine.kernel;
         int pdim = quantizer.paddedDim();
@@ -81,7 +82,7 @@ final class BatchScan {
                     codes[i] = s.code;
                 }
                 quantizer.prepare(s.rotated, rotatedCentroid, withBound, codes[i], kernel);
-                s.enter(c);
+                s.enter(c, codes[i]);
                 sinks[i] = s;
             }
             kernel.scan(cc, codes, sinks, g);

@@ -4,6 +4,8 @@ package io.rabitq.core;
  * The quantized vectors of one IVF cluster, in row order: ids, 1-bit codes packed into {@code long} words
  * (bit {@code i % 64} of word {@code i / 64} is 1 iff rotated residual coordinate i is &gt;= 0), four float
  * factors per vector, optional raw vectors for exact rerank and, for the vector kernel, the FastScan layout.
+ * With {@code bits > 1} each vector also has its extended code's extra bit planes and three factors
+ * ({@link ExtendedCode}).
  *
  * <p>Factor arrays are padded to a multiple of {@link #BLOCK} rows; padding rows have {@code fAdd = +inf} so
  * their estimate never passes a threshold.
@@ -23,9 +25,15 @@ final class ClusterCodes {
     final float[] fErr;
     final float[] raw;
     final byte[] packed;
+    /** Bits per dimension: 1, or more with the arrays below (null when 1). */
+    final int bits;
+    final long[] exPlanes;
+    final float[] fAddEx;
+    final float[] fRescaleEx;
+    final float[] fErrEx;
 
     ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
-                 float[] raw, boolean pack) {
+                 float[] raw, boolean pack, int bits, long[] exPlanes, float[][] exFactors) {
         this.size = ids.length;
         this.words = paddedDim / 64;
         this.paddedDim = paddedDim;
@@ -37,10 +45,15 @@ final class ClusterCodes {
         this.fErr = fErr;
         this.raw = raw;
         this.packed = pack ? pack(codes, size, paddedDim) : null;
+        this.bits = bits;
+        this.exPlanes = exPlanes;
+        this.fAddEx = exFactors == null ? null : exFactors[0];
+        this.fRescaleEx = exFactors == null ? null : exFactors[1];
+        this.fErrEx = exFactors == null ? null : exFactors[2];
     }
 
     /** A cluster from its persisted arrays (taken over, not copied), factor arrays padded to whole blocks. */
-    static ClusterCodes of(int paddedDim, IndexSnapshot.Cluster c, boolean pack) {
+    static ClusterCodes of(int paddedDim, int bits, IndexSnapshot.Cluster c, boolean pack) {
         int n = c.ids().length;
         int padded = paddedRows(n);
         float[][] f = new float[4][];
@@ -48,7 +61,8 @@ final class ClusterCodes {
             f[k] = java.util.Arrays.copyOf(c.factors()[k], padded);
         }
         java.util.Arrays.fill(f[0], n, padded, Float.POSITIVE_INFINITY);
-        return new ClusterCodes(paddedDim, c.ids(), c.codes(), f[0], f[1], f[2], f[3], c.raw(), pack);
+        return new ClusterCodes(paddedDim, c.ids(), c.codes(), f[0], f[1], f[2], f[3], c.raw(), pack, bits, c.exCodes(),
+                c.exFactors());
     }
 
     /**
@@ -56,9 +70,12 @@ final class ClusterCodes {
      * {@code copy} (a live index's), else shared (a cluster just encoded for writing).
      */
     IndexSnapshot.Cluster toSnapshot(boolean copy) {
+        float[][] ex = exPlanes == null ? null : new float[][] {copy ? fAddEx.clone() : fAddEx,
+            copy ? fRescaleEx.clone() : fRescaleEx, copy ? fErrEx.clone() : fErrEx};
         return new IndexSnapshot.Cluster(copy ? ids.clone() : ids, copy ? codes.clone() : codes, new float[][] {
             java.util.Arrays.copyOf(fAdd, size), java.util.Arrays.copyOf(fIp, size),
-            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw == null || !copy ? raw : raw.clone());
+            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw == null || !copy ? raw : raw.clone(),
+            exPlanes == null || !copy ? exPlanes : exPlanes.clone(), ex);
     }
 
     /** Number of vectors. */
@@ -84,6 +101,9 @@ final class ClusterCodes {
         }
         if (packed != null) {
             b += packed.length;
+        }
+        if (exPlanes != null) {
+            b += 8L * exPlanes.length + 12L * size;
         }
         return b + 64;
     }

@@ -21,6 +21,7 @@ public final class Codebook implements Serializable {
     private final RotationKind rotation;
     private final long seed;
     private final int codeBits;
+    private final int bits;
     private final float[] centroids;
     private transient volatile Derived derived;
 
@@ -28,9 +29,10 @@ public final class Codebook implements Serializable {
      * A codebook from persisted parts.
      *
      * @param codeBits  code length: a multiple of 64 at least {@code dim}, or 0 for {@code dim} rounded up to 64
+     * @param bits      bits per (padded) dimension, 1 to 9: 1 encodes sign bits only, more adds the extended code
      * @param centroids {@code nlist * dim} floats, row-major, in the prepared vector space (taken over, not copied)
      */
-    public Codebook(Metric metric, int dim, RotationKind rotation, long seed, int codeBits, float[] centroids) {
+    public Codebook(Metric metric, int dim, RotationKind rotation, long seed, int codeBits, int bits, float[] centroids) {
         if (metric == null || rotation == null || centroids == null) {
             throw new InvalidParameterException("metric, rotation and centroids must not be null");
         }
@@ -40,8 +42,8 @@ public final class Codebook implements Serializable {
         if (centroids.length == 0 || centroids.length % dim != 0) {
             throw new InvalidParameterException(centroids.length + " centroid values are not whole rows of dimension " + dim);
         }
-        int bits = codeBits > 0 ? codeBits : Rotation.paddedDim(dim);
-        if (bits % 64 != 0 || bits < dim) {
+        int codeLength = codeBits > 0 ? codeBits : Rotation.paddedDim(dim);
+        if (codeLength % 64 != 0 || codeLength < dim) {
             throw new InvalidParameterException("codeBits must be a multiple of 64 of at least the dimension " + dim
                     + " (or 0 for the default) but was " + codeBits);
         }
@@ -49,7 +51,9 @@ public final class Codebook implements Serializable {
         this.dim = dim;
         this.rotation = rotation;
         this.seed = seed;
-        this.codeBits = bits;
+        ExtendedCode.checkBits(bits);
+        this.codeBits = codeLength;
+        this.bits = bits;
         this.centroids = centroids;
     }
 
@@ -58,13 +62,13 @@ public final class Codebook implements Serializable {
      * {@code rows} (row-major). The result depends only on the rows, {@code nlist} and {@code seed}.
      */
     public static Codebook train(Metric metric, int dim, float[] rows, int n, int nlist, RotationKind rotation, long seed,
-                                 int codeBits) {
+                                 int codeBits, int bits) {
         if (n < 1) {
             throw new EmptyIndexException();
         }
         int k = Math.max(1, Math.min(nlist, n));
         float[] centroids = KMeans.train(rows, n, dim, k, seed, KMeans.DEFAULT_ITERATIONS, Kernels.scan());
-        return new Codebook(metric, dim, rotation, seed, codeBits, centroids);
+        return new Codebook(metric, dim, rotation, seed, codeBits, bits, centroids);
     }
 
     /** Validates a vector (dimension, finite components) and returns it as the index stores it: unit length under cosine. */
@@ -83,8 +87,8 @@ public final class Codebook implements Serializable {
     }
 
     /**
-     * Encodes the prepared rows of one cluster as the IVF index stores them (per-cluster query quantization), with
-     * their raw vectors when {@code keepRaw}.
+     * Encodes the prepared rows of one cluster as the IVF index stores them (per-cluster query quantization, this
+     * codebook's bits per dimension), with their raw vectors when {@code keepRaw}.
      */
     public IndexSnapshot.Cluster encode(int cluster, long[] ids, float[] rows, boolean keepRaw) {
         return encode(cluster, ids, rows, false, keepRaw, false).toSnapshot(false); // fresh arrays: no copy needed
@@ -92,7 +96,7 @@ public final class Codebook implements Serializable {
 
     /** Encodes one cluster's prepared rows for a quantizer of the given query mode (see {@link RabitqQuantizer}). */
     ClusterCodes encode(int cluster, long[] ids, float[] rows, boolean foldCentroids, boolean keepRaw, boolean pack) {
-        return quantizer(foldCentroids).encode(centroid(cluster), ids, rows, keepRaw, pack);
+        return quantizer(foldCentroids).encode(centroid(cluster), ids, rows, bits, keepRaw, pack);
     }
 
     /** The quantizer of this codebook's rotation for the given query mode. */
@@ -134,6 +138,11 @@ public final class Codebook implements Serializable {
     /** Code length in bits: the rotation's output (padded) dimension. */
     public int codeBits() {
         return codeBits;
+    }
+
+    /** Bits per padded dimension of the codes this codebook writes: 1 (sign bits) to 9. */
+    public int bits() {
+        return bits;
     }
 
     public int nlist() {

@@ -14,6 +14,7 @@ final class FloatQueryScan {
         int probes = Math.max(1, Math.min(nprobe, engine.nlist));
         Neighbor[][] out = new Neighbor[queries.size()][];
         float[] y = new float[pdim];
+        QueryCode code = new QueryCode(pdim); // carries the residual and cluster term for the extended code
         boolean folded = quantizer.foldsCentroids();
         for (int j = 0; j < out.length; j++) {
             float[] q = queries.vectors[j];
@@ -28,12 +29,14 @@ final class FloatQueryScan {
                 for (int i = 0; i < pdim; i++) {
                     float residual = rq[i] - rc[i];
                     y[i] = folded ? rq[i] : residual; // folded codes carry the centroid term in fAdd
+                    code.residual[i] = residual;
                     ySum += y[i];
                     norm2 += (double) residual * residual;
                     qc += (double) rq[i] * rc[i];
                 }
                 float term = engine.metric == Metric.INNER_PRODUCT ? (float) -qc : (float) norm2;
-                s.enter(c);
+                code.clusterTerm = term;
+                s.enter(c, code);
                 for (int r = 0; r < cc.size; r++) {
                     float est = RabitqQuantizer.estimateFloat(cc, r, y, (float) ySum, term);
                     if (est < s.threshold()) {

@@ -42,9 +42,9 @@ final class IvfEngine {
      * parallel: the single-process run of the codebook's pipeline.
      */
     static IvfEngine build(Metric metric, int dim, long[] ids, float[] vectors, int nlist, RotationKind kind, long seed,
-                           int codeBits, boolean foldCentroids, boolean keepRaw, ScanKernel kernel) {
+                           int codeBits, int bits, boolean foldCentroids, boolean keepRaw, ScanKernel kernel) {
         int n = ids.length;
-        Codebook book = Codebook.train(metric, dim, vectors, n, nlist, kind, seed, codeBits);
+        Codebook book = Codebook.train(metric, dim, vectors, n, nlist, kind, seed, codeBits, bits);
         int k = book.nlist();
         int[] assign = new int[n];
         book.assignAll(vectors, n, assign);
@@ -79,10 +79,10 @@ final class IvfEngine {
      * snapshot's id, code and raw arrays; callers must not modify them afterwards.
      */
     static IvfEngine restore(IndexSnapshot s, ScanKernel kernel) {
-        Codebook book = new Codebook(s.metric(), s.dim(), s.rotation(), s.seed(), s.codeBits(), s.centroids());
+        Codebook book = new Codebook(s.metric(), s.dim(), s.rotation(), s.seed(), s.codeBits(), s.bits(), s.centroids());
         ClusterCodes[] clusters = new ClusterCodes[s.nlist()];
         for (int c = 0; c < clusters.length; c++) {
-            clusters[c] = ClusterCodes.of(s.codeBits(), s.clusters().get(c), kernel.needsPackedCodes());
+            clusters[c] = ClusterCodes.of(s.codeBits(), s.bits(), s.clusters().get(c), kernel.needsPackedCodes());
         }
         return new IvfEngine(book, s.foldedCentroids(), kernel, clusters);
     }
@@ -94,7 +94,7 @@ final class IvfEngine {
             out.add(c.toSnapshot(true));
         }
         return new IndexSnapshot(variant, dim, metric, codebook.rotation(), codebook.seed(), codebook.codeBits(),
-                quantizer.foldsCentroids(), params, codebook.centroids(), out);
+                codebook.bits(), quantizer.foldsCentroids(), params, codebook.centroids(), out);
     }
 
     long memoryBytes() {

@@ -10,6 +10,7 @@ package io.rabitq.core;
  */
 public final class IvfRabitqIndex extends QuantizedIndex {
     private volatile int nprobe;
+    private volatile boolean storeRaw = true;
 
     public IvfRabitqIndex(int dim) {
         this(dim, RabitqOptions.defaults());
@@ -45,7 +46,16 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     @Override
     boolean keepsRawVectors() {
-        return true;
+        return storeRaw;
+    }
+
+    /**
+     * Whether to keep raw vectors for the exact rerank (default true; set before building). Without them the index
+     * ranks by the extended code's estimate ({@code bits > 1}) or the 1-bit estimate, and is read-only once built.
+     */
+    public synchronized IvfRabitqIndex storeRaw(boolean keep) {
+        this.storeRaw = keep;
+        return this;
     }
 
     /** Sets the clusters probed per search (0 = default); larger is slower and more accurate. */

@@ -190,6 +190,20 @@ final class PanamaScanKernel implements ScanKernel {
 
     /** Butterflies of stride h < 16 inside each 16-lane vector (lane l pairs with l ^ h), then whole vectors. */
     @Override
+    public int maskedSum(long[] bits, int off, int words, int[] values) {
+        IntVector acc = IntVector.zero(I);
+        int lanes = I.length();
+        for (int w = 0; w < words; w++) {
+            long b = bits[off + w];
+            int base = w << 6;
+            for (int s = 0; s < 64; s += lanes) {
+                acc = acc.add(IntVector.fromArray(I, values, base + s), VectorMask.fromLong(I, b >>> s));
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
     public void fwht(float[] x, int off, int n) {
         if (n < 16) {
             SCALAR.fwht(x, off, n);

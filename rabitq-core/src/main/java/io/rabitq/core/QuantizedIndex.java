@@ -30,6 +30,11 @@ public abstract class QuantizedIndex implements AnnIndex {
         return Rotation.paddedDim(dim);
     }
 
+    /** Bits per dimension used when {@link RabitqOptions#bits()} is 0. */
+    int defaultBits() {
+        return 1;
+    }
+
     /** Whether the query is quantized once per query (many clusters scanned) rather than per cluster. */
     boolean foldsCentroids() {
         return true;
@@ -66,11 +71,12 @@ public abstract class QuantizedIndex implements AnnIndex {
      * index can take new vectors (a later build retrains over all of them); a codes-only index is read-only.
      */
     public static QuantizedIndex restore(IndexSnapshot s) {
-        RabitqOptions o = new RabitqOptions(s.metric(), s.seed(), s.rotation(), s.nlist(), s.codeBits());
+        RabitqOptions o = new RabitqOptions(s.metric(), s.seed(), s.rotation(), s.nlist(), s.codeBits(), s.bits());
         java.util.Map<String, String> p = s.params();
         QuantizedIndex idx;
         switch (s.variant()) {
-            case "ivf": idx = new IvfRabitqIndex(s.dim(), o).setNprobe(Integer.parseInt(p.getOrDefault("nprobe", "0"))); break;
+            case "ivf": idx = new IvfRabitqIndex(s.dim(), o).setNprobe(Integer.parseInt(p.getOrDefault("nprobe", "0")))
+                    .storeRaw(s.hasRaw()); break;
             case "rabitq": idx = new RabitqIndex(s.dim(), o); break;
             case "plus": idx = new RabitqPlusIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
             case "asym": idx = new RabitqAsymIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
@@ -105,7 +111,7 @@ public abstract class QuantizedIndex implements AnnIndex {
     @Override
     public synchronized void add(long id, float[] vector) {
         if (readOnly) {
-            throw new InvalidParameterException("this index was restored from codes only (no raw vectors), so it cannot "
+            throw new InvalidParameterException("this index holds codes only (no raw vectors), so it cannot "
                     + "be retrained with new vectors; rebuild it from the source vectors");
         }
         reclaimRestoredRows();
@@ -133,14 +139,14 @@ public abstract class QuantizedIndex implements AnnIndex {
         int nlist = options.nlist() > 0 ? options.nlist() : defaultNlist(n);
         int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
         engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist, options.rotation(),
-                options.seed(), codeBits, foldsCentroids(), keepsRawVectors(), kernel);
+                options.seed(), codeBits, bits(), foldsCentroids(), keepsRawVectors(), kernel);
         stale = false;
-        if (keepsRawVectors()) {
-            // The clusters hold every row now; a later add copies them back in cluster order (reclaimRestoredRows),
-            // so a rebuild then trains on that order: same data, possibly other centroids than one build of it all.
-            store.clear();
-            restoredRows = true;
-        }
+        // The clusters hold every row now (codes, and raw vectors if kept): the store lets go of its copy. A later add
+        // copies raw rows back in cluster order (reclaimRestoredRows), so a rebuild then trains on that order: same
+        // data, possibly other centroids than one build of it all. Without raw vectors the index is read-only.
+        store.clear();
+        restoredRows = true;
+        readOnly = !keepsRawVectors();
     }
 
     /** The built engine, building first if needed. */
@@ -191,6 +197,16 @@ public abstract class QuantizedIndex implements AnnIndex {
     @Override
     public Metric metric() {
         return options.metric();
+    }
+
+    /** Bits per dimension of the codes: the option's, or this index's default. */
+    public int bits() {
+        return options.bits() > 0 ? options.bits() : defaultBits();
+    }
+
+    /** Whether the index keeps raw vectors (for exact rerank, and to take more vectors after a build). */
+    public boolean hasRawVectors() {
+        return keepsRawVectors();
     }
 
     /** Number of IVF clusters of the built index. */

@@ -15,6 +15,11 @@ final class QueryState implements CandidateSink {
     private final RerankLog.Builder log;
     private ClusterCodes cluster;
     private int clusterId;
+    /** The prepared query of the cluster being scanned: its residual, cluster term and error scale. */
+    private QueryCode current;
+    /** That residual quantized for the extended code, once a candidate of the cluster needs it. */
+    private ExtendedCode.Query extended;
+    private boolean extendedReady;
     private int reranked;
     /** The query's own code when the quantizer folds centroids (quantized once per query). */
     QueryCode code;
@@ -29,10 +34,12 @@ final class QueryState implements CandidateSink {
         this.log = logging ? new RerankLog.Builder(k, engine.size, 64) : null;
     }
 
-    /** Makes cluster {@code id} the one whose rows the next offers refer to. */
-    void enter(int id) {
+    /** Makes cluster {@code id}, prepared as {@code code}, the one whose rows the next offers refer to. */
+    void enter(int id, QueryCode code) {
         cluster = engine.clusters[id];
         clusterId = id;
+        current = code;
+        extendedReady = false;
     }
 
     @Override
@@ -48,15 +55,51 @@ final class QueryState implements CandidateSink {
                 heap.offer(estimate, cluster.ids[row]);
                 break;
             case FIXED_RERANK:
-                heap.offer(estimate, ((long) clusterId << 32) | row);
+                heap.offer(cluster.exPlanes != null ? extendedEstimate(row) : estimate, ((long) clusterId << 32) | row);
                 break;
             case BOUND_RERANK:
-                reranked++;
-                heap.offer(engine.exact(query, cluster, row), cluster.ids[row]);
+                refine(row, estimate, lowerBound, heap.threshold());
                 break;
             default:
-                log.add(((long) clusterId << 32) | row, lowerBound, cluster.ids[row], engine.exact(query, cluster, row));
+                refine(row, estimate, lowerBound, threshold());
         }
+    }
+
+    /**
+     * Ranks a candidate that passed the 1-bit bound: by its extended estimate when the cluster has no raw vectors;
+     * else by exact distance, when the extended code's lower bound (if any) still beats {@code limit} too.
+     */
+    private void refine(int row, float estimate, float lowerBound, float limit) {
+        reranked++;
+        float distance;
+        float bound = lowerBound;
+        if (cluster.raw == null) {
+            distance = cluster.exPlanes != null ? extendedEstimate(row) : estimate;
+        } else {
+            if (cluster.exPlanes != null) {
+                bound = Math.max(bound, Math.fma(cluster.fErrEx[row], -current.errorScale, extendedEstimate(row)));
+                if (!(bound < limit)) {
+                    return;
+                }
+            }
+            distance = engine.exact(query, cluster, row);
+        }
+        if (log != null) {
+            log.add(((long) clusterId << 32) | row, bound, cluster.ids[row], distance);
+        } else {
+            heap.offer(distance, cluster.ids[row]);
+        }
+    }
+
+    private float extendedEstimate(int row) {
+        if (!extendedReady) {
+            if (extended == null) {
+                extended = new ExtendedCode.Query(current.residual.length);
+            }
+            extended.quantize(current.residual, current.residual.length);
+            extendedReady = true;
+        }
+        return ExtendedCode.estimate(cluster, row, extended, current.clusterTerm, engine.kernel);
     }
 
     /**

@@ -33,7 +33,8 @@ public final class RabitqIndex extends QuantizedIndex {
 
     @Override
     Neighbor[][] search(IvfEngine engine, PreparedQueries queries, int k) {
-        return engine.search(queries, k, Integer.MAX_VALUE, RankMode.ESTIMATE, 1);
+        // with extended codes, candidates the 1-bit bound cannot exclude are ranked by the extended estimate
+        return engine.search(queries, k, Integer.MAX_VALUE, bits() > 1 ? RankMode.BOUND_RERANK : RankMode.ESTIMATE, 1);
     }
 
     @Override

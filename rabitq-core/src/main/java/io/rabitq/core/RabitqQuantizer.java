@@ -70,9 +70,10 @@ final class RabitqQuantizer {
 
     /**
      * Quantizes {@code n} rows of {@code vectors} (row-major, original dimension) that belong to the cluster with
-     * {@code centroid}. Raw rows are kept for exact rerank when {@code keepRaw}.
+     * {@code centroid}, to {@code bits} bits per padded dimension (1: sign bits only; more: plus the
+     * {@link ExtendedCode}). Raw rows are kept for exact rerank when {@code keepRaw}.
      */
-    ClusterCodes encode(float[] centroid, long[] ids, float[] vectors, boolean keepRaw, boolean pack) {
+    ClusterCodes encode(float[] centroid, long[] ids, float[] vectors, int bits, boolean keepRaw, boolean pack) {
         int n = ids.length;
         int words = words();
         int padded = ClusterCodes.paddedRows(n);
@@ -92,6 +93,12 @@ final class RabitqQuantizer {
         }
         double errScale = EPSILON0 / Math.sqrt(pdim - 1.0);
         double sqrtP = Math.sqrt(pdim);
+        int ex = bits - 1;
+        long[] exPlanes = ex > 0 ? new long[n * ex * words] : null;
+        float[][] exFactors = ex > 0 ? new float[3][n] : null;
+        double[] abs = new double[pdim];
+        int[] mags = new int[pdim];
+        double[] gr = new double[2];
         for (int i = 0; i < n; i++) {
             double norm2 = 0;
             double rc = 0;
@@ -137,8 +144,17 @@ final class RabitqQuantizer {
             fIp[i] = (float) ipFactor;
             fPpc[i] = (float) (ipFactor * (2.0 * pop - pdim));
             fErr[i] = (float) errFactor;
+            if (ex > 0) {
+                ExtendedCode.encode(rot, pdim, ex, abs, mags, exPlanes, i * ex * words, gr);
+                double scale = innerProduct ? 1 : 2;
+                double cos = gr[0] > 0 ? gr[0] / Math.sqrt(gr[1] * rotNorm2) : 0;
+                exFactors[0][i] = (float) (innerProduct ? -rc : norm2);
+                exFactors[1][i] = gr[0] > 0 ? (float) (-scale * norm * Math.sqrt(rotNorm2) / gr[0]) : 0f;
+                exFactors[2][i] = cos > 0 ? (float) (scale * norm * Math.sqrt(Math.max(0, 1 / (cos * cos) - 1)) * errScale) : 0f;
+            }
         }
-        return new ClusterCodes(pdim, ids.clone(), codes, fAdd, fIp, fPpc, fErr, keepRaw ? vectors.clone() : null, pack);
+        return new ClusterCodes(pdim, ids.clone(), codes, fAdd, fIp, fPpc, fErr, keepRaw ? vectors.clone() : null, pack,
+                bits, exPlanes, exFactors);
     }
 
     /**

@@ -39,7 +39,7 @@ class EstimatorTest {
         ScanKernel kernel = Kernels.scalar();
         Rotation rotation = Rotation.create(RotationKind.FHT_KAC, seed, dim);
         RabitqQuantizer quantizer = new RabitqQuantizer(rotation, innerProduct, folded);
-        ClusterCodes codes = quantizer.encode(centroid, ids, vectors, false, false);
+        ClusterCodes codes = quantizer.encode(centroid, ids, vectors, 1, false, false);
         int pdim = rotation.paddedDim();
         float[] rc = new float[pdim];
         rotation.rotate(centroid, rc);

@@ -79,6 +79,26 @@ class IndexRecallTest {
         assertTrue(asym >= 0.25, "RabitqAsymIndex recall@10 " + asym);
     }
 
+    /** Extended codes without any raw vector: recall rises with the bits, and the codes-only variants close the gap. */
+    @Test
+    void extendedCodesReachHighRecallWithoutRawVectors() {
+        double previous = 0;
+        StringBuilder seen = new StringBuilder();
+        for (int bits : new int[] {1, 3, 5, 7}) {
+            IvfRabitqIndex idx = new IvfRabitqIndex(DIM, RabitqOptions.defaults().withBits(bits)).storeRaw(false);
+            double recall = recallAt10(idx, truthL2);
+            seen.append(bits).append(" bits: ").append(recall).append("; ");
+            assertTrue(recall >= previous, "recall must not fall with more bits: " + seen);
+            assertTrue(idx.memoryBytes() < (long) N * DIM * 4 / 2, "no raw vectors held: " + idx.memoryBytes() + " bytes");
+            previous = recall;
+        }
+        assertTrue(previous >= 0.95, "7-bit codes without raw vectors: " + seen);
+        double codesOnly = recallAt10(new RabitqIndex(DIM, RabitqOptions.defaults().withBits(5)), truthL2);
+        assertTrue(codesOnly >= 0.9, "RabitqIndex at 5 bits recall@10 " + codesOnly);
+        double plus = recallAt10(new RabitqPlusIndex(DIM, RabitqOptions.defaults().withBits(3), 2), truthL2);
+        assertTrue(plus >= 0.97, "RabitqPlusIndex at 3 bits x2 recall@10 " + plus);
+    }
+
     @ParameterizedTest
     @EnumSource(value = Metric.class, names = {"INNER_PRODUCT", "COSINE"})
     void otherMetricsReachHighRecall(Metric metric) {

@@ -69,7 +69,7 @@ class KernelAgreementTest {
         Rotation rot = Rotation.create(RotationKind.FHT_KAC, 5, dim);
         for (boolean ip : new boolean[] {false, true}) {
             RabitqQuantizer quantizer = new RabitqQuantizer(rot, ip, false);
-            ClusterCodes codes = quantizer.encode(centroid, ids, vectors, false, true);
+            ClusterCodes codes = quantizer.encode(centroid, ids, vectors, 1, false, true);
             int queries = 5;
             QueryCode[] qs = new QueryCode[queries];
             QueryCode[] qv = new QueryCode[queries];

@@ -23,11 +23,14 @@ class RerankLogTest {
     static final int DIM = 64;
 
     @ParameterizedTest
-    @CsvSource({"L2, 10, 8, 3, false", "L2, 1, 4, 5, false", "L2, 50, 16, 2, false", "COSINE, 10, 8, 4, false",
-        "INNER_PRODUCT, 10, 8, 3, false", "L2, 10, 8, 2, true", "COSINE, 10, 16, 3, true", "INNER_PRODUCT, 1, 4, 4, true"})
-    void mergedLogsOfPartsEqualTheWholeIndex(Metric metric, int k, int nprobe, int parts, boolean ranges) {
+    @CsvSource({"L2, 10, 8, 3, false, 1, true", "L2, 1, 4, 5, false, 1, true", "L2, 50, 16, 2, false, 1, true",
+        "COSINE, 10, 8, 4, false, 1, true", "INNER_PRODUCT, 10, 8, 3, false, 1, true", "L2, 10, 8, 2, true, 1, true",
+        "COSINE, 10, 16, 3, true, 1, true", "INNER_PRODUCT, 1, 4, 4, true, 1, true",
+        // extended codes: ranked by their estimate (no raw vectors), or gating the exact rerank a second time
+        "L2, 10, 8, 3, false, 5, false", "COSINE, 10, 16, 3, true, 4, true", "INNER_PRODUCT, 10, 8, 3, true, 3, false"})
+    void mergedLogsOfPartsEqualTheWholeIndex(Metric metric, int k, int nprobe, int parts, boolean ranges, int bits, boolean raw) {
         Dataset data = ClusteredGaussian.generate(12_000, 150, DIM, 5);
-        IvfRabitqIndex whole = new IvfRabitqIndex(DIM, RabitqOptions.defaults().withMetric(metric));
+        IvfRabitqIndex whole = new IvfRabitqIndex(DIM, RabitqOptions.defaults().withMetric(metric).withBits(bits)).storeRaw(raw);
         for (int i = 0; i < data.size(); i++) {
             whole.add(i, data.baseRow(i));
         }
@@ -48,10 +51,11 @@ class RerankLogTest {
             List<IndexSnapshot.Cluster> mine = new ArrayList<>();
             for (int c = 0; c < s.nlist(); c++) {
                 mine.add(owner[c] == p ? s.clusters().get(c) : new IndexSnapshot.Cluster(new long[0], new long[0],
-                        new float[][] {new float[0], new float[0], new float[0], new float[0]}, new float[0]));
+                        new float[][] {new float[0], new float[0], new float[0], new float[0]}, raw ? new float[0] : null,
+                        bits > 1 ? new long[0] : null, bits > 1 ? new float[][] {new float[0], new float[0], new float[0]} : null));
             }
             IndexSnapshot part = new IndexSnapshot(s.variant(), s.dim(), s.metric(), s.rotation(), s.seed(), s.codeBits(),
-                    s.foldedCentroids(), s.params(), s.centroids(), mine);
+                    s.bits(), s.foldedCentroids(), s.params(), s.centroids(), mine);
             partLogs.add(((IvfRabitqIndex) QuantizedIndex.restore(part)).searchLogs(prepared, k));
         }
         int totalEntries = 0;
