@@ -16,11 +16,19 @@ public record BundleSpec(int dim, int paddedDim, String metric, int bits, String
             throw new BundleException("need dim >= 1 and a padded dimension that is a multiple of 64 and >= dim; got dim="
                     + dim + ", paddedDim=" + paddedDim);
         }
+        if (bits < 1 || bits > 9) {
+            throw new BundleException("bits per dimension must be 1 to 9 but was " + bits);
+        }
         if (nlist < 1) {
             throw new BundleException("nlist must be >= 1 but was " + nlist);
         }
         params = Map.copyOf(params);
         factorColumns = List.copyOf(factorColumns);
         tags = Map.copyOf(tags);
+    }
+
+    /** Bytes of each row's code: {@code bits} planes of {@code paddedDim / 8} bytes. */
+    public int codeBytes() {
+        return bits * paddedDim / 8;
     }
 }

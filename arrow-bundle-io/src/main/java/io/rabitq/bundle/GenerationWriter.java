@@ -162,7 +162,7 @@ public final class GenerationWriter implements AutoCloseable {
         if (finished.size() != nextPartition) {
             throw new IllegalStateException("not every opened partition was closed");
         }
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
+        Manifest m = new Manifest(Manifest.formatVersionFor(spec.bits()), spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
                 spec.rotationKind(), spec.rotationSeed(), spec.nlist(), spec.params(), spec.factorColumns(), spec.hasRaw(),
                 spec.sourceRef(), spec.sourceVersion(), centroids, new ArrayList<>(finished.values()), spec.tags(), "").withWitness();
         if (expectedWitness != null && !expectedWitness.equals(m.witness())) {

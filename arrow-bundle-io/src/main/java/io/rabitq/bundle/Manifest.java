@@ -9,11 +9,12 @@ import java.util.Map;
  * quantizer math: {@link #params()} carries the quantizer's own settings as strings and the factor columns
  * are named, not explained.
  *
- * @param formatVersion  {@value #FORMAT_VERSION}; newer versions are refused
+ * @param formatVersion  1 for 1-bit codes, 2 when {@code bits > 1} (so readers older than extended codes refuse them
+ *                       with an "upgrade" message); versions newer than {@value #FORMAT_VERSION} are refused
  * @param dim            vector dimension
- * @param paddedDim      code length in bits (a multiple of 64); codes are {@code paddedDim / 8} bytes
+ * @param paddedDim      code length in bits per plane (a multiple of 64); codes are {@code bits * paddedDim / 8} bytes
  * @param metric         {@code l2}, {@code ip} or {@code cosine}
- * @param bits           code bits per padded dimension (1)
+ * @param bits           code bits per padded dimension, 1 to 9: the sign plane, then {@code bits - 1} extra planes
  * @param rotationKind   rotation family, e.g. {@code fht_kac}
  * @param rotationSeed   rotation seed
  * @param nlist          number of clusters (rows of the centroids file)
@@ -32,7 +33,13 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
                        boolean hasRaw, String sourceRef, String sourceVersion, FileEntry centroids,
                        List<PartitionEntry> partitions, Map<String, String> tags, String witness) {
 
-    public static final int FORMAT_VERSION = 1;
+    /** The newest format version this reader understands. */
+    public static final int FORMAT_VERSION = 2;
+
+    /** The format version a writer records for codes of {@code bits} bits per dimension. */
+    public static int formatVersionFor(int bits) {
+        return bits == 1 ? 1 : 2;
+    }
 
     public Manifest {
         params = Map.copyOf(params);
@@ -41,9 +48,9 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
         tags = Map.copyOf(tags);
     }
 
-    /** Bytes per code. */
+    /** Bytes per code: {@code bits} planes of {@code paddedDim / 8} bytes. */
     public int codeBytes() {
-        return paddedDim / 8;
+        return bits * paddedDim / 8;
     }
 
     /** Total rows over all partitions. */

@@ -146,7 +146,12 @@ public final class ManifestCodec {
             }
             factorColumns.add(f.textValue());
         }
-        return new Manifest(version, dim, paddedDim, r.text(root, "metric"), r.integer(root, "bits", 1, 8),
+        int bits = r.integer(root, "bits", 1, 9);
+        if (version != Manifest.formatVersionFor(bits)) {
+            throw new CorruptBundleException(where, "format_version " + version + " does not match bits " + bits
+                    + " (1-bit codes are version 1, more bits version 2)");
+        }
+        return new Manifest(version, dim, paddedDim, r.text(root, "metric"), bits,
                 r.text(rot, "kind"), r.longValue(rot, "seed"), r.integer(root, "nlist", 1, Integer.MAX_VALUE),
                 r.stringMap(root, "params"), factorColumns, r.bool(root, "has_raw"), r.text(src, "ref"), r.text(src, "version"),
                 centroids, partitions, r.stringMap(root, "tags"), r.hash(root, "witness"));

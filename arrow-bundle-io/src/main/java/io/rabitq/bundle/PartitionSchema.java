@@ -10,7 +10,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Arrow schemas of the data files. Partition rows: {@code id int64, cluster int32,
- * code fixed_size_binary[paddedDim/8], <factor> float32..., [raw fixed_size_list<float32>[dim]]}, all non-null.
+ * code fixed_size_binary[bits * paddedDim/8], <factor> float32..., [raw fixed_size_list<float32>[dim]]}, all non-null.
  * Centroids: one row per cluster, {@code centroid fixed_size_list<float32>[dim]}.
  */
 final class PartitionSchema {

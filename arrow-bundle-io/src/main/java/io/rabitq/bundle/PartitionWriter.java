@@ -46,7 +46,7 @@ public final class PartitionWriter implements AutoCloseable {
         this.attemptFile = attemptFile;
         this.finalFile = finalFile;
         this.spec = spec;
-        this.root = VectorSchemaRoot.create(PartitionSchema.partition(spec.dim(), spec.paddedDim() / 8, spec.factorColumns(), spec.hasRaw()), allocator);
+        this.root = VectorSchemaRoot.create(PartitionSchema.partition(spec.dim(), spec.codeBytes(), spec.factorColumns(), spec.hasRaw()), allocator);
         this.ids = (BigIntVector) root.getVector(PartitionSchema.ID);
         this.clusters = (IntVector) root.getVector(PartitionSchema.CLUSTER);
         this.codes = (FixedSizeBinaryVector) root.getVector(PartitionSchema.CODE);
@@ -62,7 +62,7 @@ public final class PartitionWriter implements AutoCloseable {
     /**
      * Appends one row.
      *
-     * @param code    {@code paddedDim / 8} bytes
+     * @param code    {@code bits * paddedDim / 8} bytes (see {@link BundleSpec#codeBytes()})
      * @param factors one value per factor column
      * @param vector  the raw vector ({@code dim} floats) when the bundle keeps raw vectors, else ignored
      */
@@ -76,9 +76,9 @@ public final class PartitionWriter implements AutoCloseable {
         if (cluster < 0 || cluster >= spec.nlist()) {
             throw new BundleException("cluster " + cluster + " is outside [0, " + spec.nlist() + ")");
         }
-        if (code.length != spec.paddedDim() / 8 || factorValues.length != factors.length
+        if (code.length != spec.codeBytes() || factorValues.length != factors.length
                 || (raw != null && (vector == null || vector.length != spec.dim()))) {
-            throw new BundleException("row " + id + " has the wrong shape: code " + code.length + " bytes (want " + spec.paddedDim() / 8
+            throw new BundleException("row " + id + " has the wrong shape: code " + code.length + " bytes (want " + spec.codeBytes()
                     + "), " + factorValues.length + " factors (want " + factors.length + ")"
                     + (raw != null ? ", raw vector of " + (vector == null ? 0 : vector.length) + " (want " + spec.dim() + ")" : ""));
         }

@@ -55,16 +55,23 @@ final class Peers {
         }
     }
 
-    /** Our IVF-RaBitQ index with the bound-gated exact rerank. */
-    static Engine ivf(float[][] base) {
-        IvfRabitqIndex index = new IvfRabitqIndex(base[0].length, RabitqOptions.defaults());
+    /**
+     * Our IVF-RaBitQ index: with {@code bits = 0} and {@code raw = null} its defaults, else {@code bits} per dimension
+     * with or without raw vectors (for the bound-gated exact rerank).
+     */
+    static Engine ivf(float[][] base, int bits, Boolean raw) {
+        IvfRabitqIndex index = new IvfRabitqIndex(base[0].length, RabitqOptions.defaults().withBits(bits));
+        if (raw != null) {
+            index.storeRaw(raw);
+        }
         for (int i = 0; i < base.length; i++) {
             index.add(i, base[i]);
         }
         index.build();
+        String name = "ours IvfRabitqIndex " + index.bits() + "-bit" + (index.hasRawVectors() ? " + raw rerank" : ", no raw");
         return new Engine() {
             public String name() {
-                return "ours IvfRabitqIndex";
+                return name;
             }
 
             public String knob() {

@@ -74,7 +74,7 @@ public class ScanKernelBenchmark {
         for (int i = 0; i < VECTORS; i++) {
             ids[i] = i;
         }
-        codes = quantizer.encode(new float[dim], ids, vectors, false, scanKernel.needsPackedCodes());
+        codes = quantizer.encode(new float[dim], ids, vectors, 1, false, scanKernel.needsPackedCodes());
         int pdim = rotation.paddedDim();
         float[] zero = new float[pdim];
         codesOfQueries = new QueryCode[queries];

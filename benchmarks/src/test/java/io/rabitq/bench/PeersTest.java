@@ -24,7 +24,7 @@ class PeersTest {
         Dataset d = ClusteredGaussian.generate(n, 30, dim, 3);
         float[][] base = d.baseRows();
         int[] truth = GroundTruth.compute(d.base(), d.queries(), dim, 10, "l2");
-        List<Function<float[][], Peers.Engine>> engines = List.of(Peers::flat, Peers::ivf, b -> Peers.lucene(b, 32), b -> Peers.lucene(b, 7),
+        List<Function<float[][], Peers.Engine>> engines = List.of(Peers::flat, b -> Peers.ivf(b, 0, null), b -> Peers.ivf(b, 5, false), b -> Peers.lucene(b, 32), b -> Peers.lucene(b, 7),
                 Peers::hnswlib);
         for (Function<float[][], Peers.Engine> make : engines) {
             try (Peers.Engine e = make.apply(base)) {

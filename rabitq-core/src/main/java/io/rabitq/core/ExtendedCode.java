@@ -11,23 +11,23 @@ package io.rabitq.core;
  * kept as B - 1 bit planes of {@code paddedDim} bits per vector: plane j of row n at words
  * {@code [(n (B-1) + j) words, ... + words)}, bit {@code i % 64} of word {@code i / 64} for coordinate i.
  *
- * <p><b>Estimator.</b> {@code <r, y> ≈ ||r||^2 <g, y> / <g, r'>} for the rotated query residual y, unbiased by the
- * same argument as the 1-bit code's, with error at most {@code ||r|| ||y|| sqrt(1/cos^2 - 1) ε0 / sqrt(P - 1)} w.h.p.,
- * cos being the cosine of g and r'. Factors per vector (computed in double, stored as float): L2 —
- * {@code fAdd = ||r||^2}, {@code fRescale = -2 ||r||^2 / <g, r'>}, {@code fErr = 2 ||r|| sqrt(1/cos^2 - 1) ε0/sqrt(P-1)};
- * inner product — {@code fAdd = -<r, c>} and the others without the factor 2. Then
- * {@code est = fAdd + G + fRescale <g, y>} with G the query's cluster term and {@code lb = est - fErr ||q - c||}.
+ * <p><b>Estimator.</b> {@code <r, y> ≈ ||r||^2 <g, y> / <g, r'>} for the rotated query residual {@code y = R(q - c)},
+ * unbiased by the same argument as the 1-bit code's, with error at most
+ * {@code ||r|| ||y|| sqrt(1/cos^2 - 1) ε0 / sqrt(P - 1)} w.h.p., cos being the cosine of g and r'. As in the 1-bit
+ * folded mode the centroid is folded into the additive factor ({@code <g, y> = <g, Rq> - <g, Rc>}), so the query side is
+ * prepared once per query, whatever the number of probed clusters. Factors per vector (computed in double, stored as
+ * float), with s = 2 for L2 and 1 for inner product: {@code fRescale = -s ||r|| ||r'|| / <g, r'>},
+ * {@code fAdd = ||r||^2 - fRescale <g, Rc>} (L2) or {@code -<r, c> - fRescale <g, Rc>} (inner product),
+ * {@code fErr = s ||r|| sqrt(1/cos^2 - 1) ε0 / sqrt(P - 1)}. Then {@code est = fAdd + G + fRescale <g, Rq>} with G the
+ * query's cluster term and {@code lb = est - fErr ||q - c||}.
  *
- * <p>{@code <g, y>} is computed on y quantized to {@value #QUERY_LEVEL}-level signed integers {@code q_i} with
- * {@code y ≈ step * q}: {@code 2 <g, y> / step = 2^B S_sign + 2 S_e - (2^B - 1) S_q}, where {@code S_sign} sums q over
- * the sign bits, {@code S_e = sum_j 2^j (sum of q over plane j)} and {@code S_q} over all coordinates. The sums are
- * exact integers, so every kernel returns the same floats.
+ * <p>{@code <g, Rq> = 2^(B-1) S_sign + S_e - (2^(B-1) - 1/2) sum(Rq)}, where {@code S_sign} sums Rq over the sign bits and
+ * {@code S_e = sum_j 2^j (sum of Rq over the bits of plane j)}; each plane sum reads one 16-entry table per 4 coordinates
+ * ({@link QueryTable}), in a fixed order, so every kernel returns the same floats.
  */
 final class ExtendedCode {
     /** Largest bits per dimension (1 sign bit + 8 extra bits). */
     static final int MAX_BITS = 9;
-    /** Largest magnitude of a quantized query coordinate: the query side adds error far below 2^-9. */
-    static final int QUERY_LEVEL = (1 << 14) - 1;
     /** Where the rescaling search starts, as a fraction of its end, per number of extra bits (from the reference code). */
     private static final double[] TIGHT_START = {0, 0.15, 0.20, 0.52, 0.59, 0.71, 0.75, 0.77, 0.81};
 
@@ -109,11 +109,11 @@ final class ExtendedCode {
     }
 
     /**
-     * Encodes one rotated residual {@code rot} (padded dimension {@code pdim}, squared norm {@code norm2} of the
-     * unrotated residual) into {@code planes} at {@code off} and returns {@code <g, r'>}, {@code ||g||^2} in
-     * {@code out[0], out[1]}.
+     * Encodes one rotated residual {@code rot} (padded dimension {@code pdim}) into {@code planes} at {@code off} and
+     * returns {@code <g, r'>}, {@code ||g||^2} and {@code <g, Rc>} in {@code out[0..2]}.
      */
-    static void encode(float[] rot, int pdim, int ex, double[] abs, int[] k, long[] planes, int off, double[] out) {
+    static void encode(float[] rot, float[] rotatedCentroid, int pdim, int ex, double[] abs, int[] k, long[] planes, int off,
+                       double[] out) {
         double norm = 0;
         for (int i = 0; i < pdim; i++) {
             abs[i] = Math.abs(rot[i]);
@@ -124,6 +124,7 @@ final class ExtendedCode {
         int words = pdim / 64;
         double ip = 0;
         double g2 = 0;
+        double gc = 0;
         for (int i = 0; i < pdim; i++) {
             boolean positive = rot[i] >= 0;
             int e = positive ? k[i] : maxK - k[i];
@@ -135,57 +136,78 @@ final class ExtendedCode {
             double g = k[i] + 0.5;
             ip += g * abs[i];
             g2 += g * g;
+            gc += (positive ? g : -g) * rotatedCentroid[i];
         }
         out[0] = ip;
         out[1] = g2;
+        out[2] = gc;
     }
 
-    /** The quantized query residual of one cluster: {@code y ≈ step * q}, {@code sum} of q. */
-    static final class Query {
-        final int[] q;
-        float halfStep;
-        long sum;
+    /**
+     * A rotated query {@code y = Rq} as lookup tables: for each group of 4 coordinates, the 16 sums of y over the subsets
+     * of the group, so the sum of y over the set bits of a code plane takes one lookup per 4 coordinates. Built once per
+     * query; 16 bytes per padded dimension, so it stays in L1 cache.
+     */
+    static final class QueryTable {
+        final float[] table;
+        final float sum;
 
-        Query(int pdim) {
-            q = new int[pdim];
+        QueryTable(float[] y, int pdim) {
+            table = new float[pdim * 4];
+            double s = 0;
+            for (int g = 0; g < pdim / 4; g++) {
+                int base = g * 16;
+                for (int m = 1; m < 16; m++) {
+                    table[base + m] = table[base + (m & (m - 1))] + y[4 * g + Integer.numberOfTrailingZeros(m)];
+                }
+                s += (double) y[4 * g] + y[4 * g + 1] + y[4 * g + 2] + y[4 * g + 3];
+            }
+            sum = (float) s;
         }
 
-        /** Quantizes {@code y[0, pdim)}, rounding half to even: the same integers on every kernel. */
-        void quantize(float[] y, int pdim) {
-            float max = 0;
-            for (int i = 0; i < pdim; i++) {
-                max = Math.max(max, Math.abs(y[i]));
+        /**
+         * Sum of y over the set bits of {@code words} words at {@code bits[off]}, in a fixed order: eight running sums
+         * (nibble n of every 32-bit half goes to sum n), added pairwise at the end; independent sums keep the loads in
+         * flight.
+         */
+        float planeSum(long[] bits, int off, int words) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            float[] t = table;
+            for (int w = 0; w < words; w++) {
+                long v = bits[off + w];
+                int base = w * 256; // 16 groups of 16 entries per word
+                for (int h = 0; h < 2; h++, v >>>= 32, base += 128) {
+                    s0 += t[base + (int) (v & 15)];
+                    s1 += t[base + 16 + (int) (v >>> 4 & 15)];
+                    s2 += t[base + 32 + (int) (v >>> 8 & 15)];
+                    s3 += t[base + 48 + (int) (v >>> 12 & 15)];
+                    s4 += t[base + 64 + (int) (v >>> 16 & 15)];
+                    s5 += t[base + 80 + (int) (v >>> 20 & 15)];
+                    s6 += t[base + 96 + (int) (v >>> 24 & 15)];
+                    s7 += t[base + 112 + (int) (v >>> 28 & 15)];
+                }
             }
-            float step = max / QUERY_LEVEL;
-            float inv = max > 0 ? QUERY_LEVEL / max : 0f;
-            long s = 0;
-            for (int i = 0; i < pdim; i++) {
-                int v = (int) Math.rint(y[i] * inv);
-                q[i] = v;
-                s += v;
-            }
-            sum = s;
-            halfStep = step * 0.5f;
+            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         }
     }
 
-    /** {@code 2 <g, y> / step} of row {@code row} of {@code c} for the quantized residual {@code y}. */
-    static long scaledDot(ClusterCodes c, int row, Query y, ScanKernel kernel) {
+    /** {@code <g, Rq>} of row {@code row} of {@code c}. */
+    static float dot(ClusterCodes c, int row, QueryTable y) {
         int words = c.words;
         int ex = c.bits - 1;
-        long sign = kernel.maskedSum(c.codes, row * words, words, y.q);
-        long e = 0;
+        float sign = y.planeSum(c.codes, row * words, words);
+        float e = 0;
         int base = row * ex * words;
         for (int j = ex - 1; j >= 0; j--) {
-            e = 2 * e + kernel.maskedSum(c.exPlanes, base + j * words, words, y.q);
+            e = 2 * e + y.planeSum(c.exPlanes, base + j * words, words);
         }
-        return (sign << c.bits) + 2 * e - ((1L << c.bits) - 1) * y.sum;
+        float top = 1 << ex;
+        return Math.fma(top, sign, e) - (top - 0.5f) * y.sum;
     }
 
     /** The extended estimate of row {@code row} of {@code c}; {@code clusterTerm} as in {@link QueryCode#clusterTerm}. */
-    static float estimate(ClusterCodes c, int row, Query y, float clusterTerm, ScanKernel kernel) {
-        float dot = (float) scaledDot(c, row, y, kernel) * y.halfStep;
-        return Math.fma(c.fRescaleEx[row], dot, c.fAddEx[row] + clusterTerm);
+    static float estimate(ClusterCodes c, int row, QueryTable y, float clusterTerm) {
+        return Math.fma(c.fRescaleEx[row], dot(c, row, y), c.fAddEx[row] + clusterTerm);
     }
 
     /** A binary min-heap of (t, coordinate) events. */

@@ -14,7 +14,7 @@ final class FloatQueryScan {
         int probes = Math.max(1, Math.min(nprobe, engine.nlist));
         Neighbor[][] out = new Neighbor[queries.size()][];
         float[] y = new float[pdim];
-        QueryCode code = new QueryCode(pdim); // carries the residual and cluster term for the extended code
+        QueryCode code = new QueryCode(pdim); // carries the cluster term for the extended code
         boolean folded = quantizer.foldsCentroids();
         for (int j = 0; j < out.length; j++) {
             float[] q = queries.vectors[j];
@@ -29,7 +29,6 @@ final class FloatQueryScan {
                 for (int i = 0; i < pdim; i++) {
                     float residual = rq[i] - rc[i];
                     y[i] = folded ? rq[i] : residual; // folded codes carry the centroid term in fAdd
-                    code.residual[i] = residual;
                     ySum += y[i];
                     norm2 += (double) residual * residual;
                     qc += (double) rq[i] * rc[i];

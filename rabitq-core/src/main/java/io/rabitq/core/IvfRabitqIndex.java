@@ -9,8 +9,13 @@ package io.rabitq.core;
  * whole index's answer ({@link #searchLogs}).
  */
 public final class IvfRabitqIndex extends QuantizedIndex {
+    /** Bits per dimension of a default index. */
+    public static final int DEFAULT_BITS = 1;
+    /** Whether a default index keeps raw vectors for the exact rerank. */
+    public static final boolean DEFAULT_STORE_RAW = true;
+
     private volatile int nprobe;
-    private volatile boolean storeRaw = true;
+    private volatile boolean storeRaw = DEFAULT_STORE_RAW;
 
     public IvfRabitqIndex(int dim) {
         this(dim, RabitqOptions.defaults());
@@ -42,6 +47,11 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     @Override
     boolean foldsCentroids() {
         return false; // few clusters per query: quantize each residual for the tightest estimates and bounds
+    }
+
+    @Override
+    int defaultBits() {
+        return DEFAULT_BITS;
     }
 
     @Override

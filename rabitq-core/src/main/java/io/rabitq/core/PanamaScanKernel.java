@@ -190,20 +190,6 @@ final class PanamaScanKernel implements ScanKernel {
 
     /** Butterflies of stride h < 16 inside each 16-lane vector (lane l pairs with l ^ h), then whole vectors. */
     @Override
-    public int maskedSum(long[] bits, int off, int words, int[] values) {
-        IntVector acc = IntVector.zero(I);
-        int lanes = I.length();
-        for (int w = 0; w < words; w++) {
-            long b = bits[off + w];
-            int base = w << 6;
-            for (int s = 0; s < 64; s += lanes) {
-                acc = acc.add(IntVector.fromArray(I, values, base + s), VectorMask.fromLong(I, b >>> s));
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    @Override
     public void fwht(float[] x, int off, int n) {
         if (n < 16) {
             SCALAR.fwht(x, off, n);
@@ -374,7 +360,28 @@ final class PanamaScanKernel implements ScanKernel {
         }
         for (; r < rows; r++) {
             int xr = xOff + r * dim;
-            for (int b = b0; b < b1; b++) {
+            int b = b0;
+            for (; b + 4 <= b1; b += 4) { // four blocks at once: independent accumulators hide the FMA latency
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = FloatVector.zero(F);
+                FloatVector a2 = FloatVector.zero(F);
+                FloatVector a3 = FloatVector.zero(F);
+                int t = b * dim * 16;
+                int step = dim * 16;
+                for (int d = 0; d < dim; d++, t += 16) {
+                    FloatVector xd = FloatVector.broadcast(F, x[xr + d]);
+                    a0 = xd.fma(FloatVector.fromArray(F, table, t), a0);
+                    a1 = xd.fma(FloatVector.fromArray(F, table, t + step), a1);
+                    a2 = xd.fma(FloatVector.fromArray(F, table, t + 2 * step), a2);
+                    a3 = xd.fma(FloatVector.fromArray(F, table, t + 3 * step), a3);
+                }
+                int o = outOff + r * columns + b * 16;
+                a0.intoArray(out, o);
+                a1.intoArray(out, o + 16);
+                a2.intoArray(out, o + 32);
+                a3.intoArray(out, o + 48);
+            }
+            for (; b < b1; b++) {
                 FloatVector a = FloatVector.zero(F);
                 int t = b * dim * 16;
                 for (int d = 0; d < dim; d++, t += 16) {

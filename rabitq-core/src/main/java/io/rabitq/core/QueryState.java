@@ -15,11 +15,10 @@ final class QueryState implements CandidateSink {
     private final RerankLog.Builder log;
     private ClusterCodes cluster;
     private int clusterId;
-    /** The prepared query of the cluster being scanned: its residual, cluster term and error scale. */
+    /** The prepared query of the cluster being scanned: its cluster term and error scale. */
     private QueryCode current;
-    /** That residual quantized for the extended code, once a candidate of the cluster needs it. */
-    private ExtendedCode.Query extended;
-    private boolean extendedReady;
+    /** The rotated query's tables for extended codes, made when the first candidate needs them. */
+    private ExtendedCode.QueryTable table;
     private int reranked;
     /** The query's own code when the quantizer folds centroids (quantized once per query). */
     QueryCode code;
@@ -39,7 +38,6 @@ final class QueryState implements CandidateSink {
         cluster = engine.clusters[id];
         clusterId = id;
         current = code;
-        extendedReady = false;
     }
 
     @Override
@@ -92,14 +90,10 @@ final class QueryState implements CandidateSink {
     }
 
     private float extendedEstimate(int row) {
-        if (!extendedReady) {
-            if (extended == null) {
-                extended = new ExtendedCode.Query(current.residual.length);
-            }
-            extended.quantize(current.residual, current.residual.length);
-            extendedReady = true;
+        if (table == null) {
+            table = new ExtendedCode.QueryTable(rotated, rotated.length);
         }
-        return ExtendedCode.estimate(cluster, row, extended, current.clusterTerm, engine.kernel);
+        return ExtendedCode.estimate(cluster, row, table, current.clusterTerm);
     }
 
     /**

@@ -98,7 +98,7 @@ final class RabitqQuantizer {
         float[][] exFactors = ex > 0 ? new float[3][n] : null;
         double[] abs = new double[pdim];
         int[] mags = new int[pdim];
-        double[] gr = new double[2];
+        double[] gr = new double[3];
         for (int i = 0; i < n; i++) {
             double norm2 = 0;
             double rc = 0;
@@ -145,11 +145,12 @@ final class RabitqQuantizer {
             fPpc[i] = (float) (ipFactor * (2.0 * pop - pdim));
             fErr[i] = (float) errFactor;
             if (ex > 0) {
-                ExtendedCode.encode(rot, pdim, ex, abs, mags, exPlanes, i * ex * words, gr);
+                ExtendedCode.encode(rot, rotatedCentroid, pdim, ex, abs, mags, exPlanes, i * ex * words, gr);
                 double scale = innerProduct ? 1 : 2;
                 double cos = gr[0] > 0 ? gr[0] / Math.sqrt(gr[1] * rotNorm2) : 0;
-                exFactors[0][i] = (float) (innerProduct ? -rc : norm2);
-                exFactors[1][i] = gr[0] > 0 ? (float) (-scale * norm * Math.sqrt(rotNorm2) / gr[0]) : 0f;
+                double rescale = gr[0] > 0 ? -scale * norm * Math.sqrt(rotNorm2) / gr[0] : 0;
+                exFactors[0][i] = (float) ((innerProduct ? -rc : norm2) - rescale * gr[2]);
+                exFactors[1][i] = (float) rescale;
                 exFactors[2][i] = cos > 0 ? (float) (scale * norm * Math.sqrt(Math.max(0, 1 / (cos * cos) - 1)) * errScale) : 0f;
             }
         }

@@ -74,20 +74,6 @@ final class ScalarScanKernel implements ScanKernel {
     }
 
     @Override
-    public int maskedSum(long[] bits, int off, int words, int[] values) {
-        int sum = 0;
-        for (int w = 0; w < words; w++) {
-            long b = bits[off + w];
-            int base = w << 6;
-            while (b != 0) {
-                sum += values[base + Long.numberOfTrailingZeros(b)];
-                b &= b - 1;
-            }
-        }
-        return sum;
-    }
-
-    @Override
     public void fwht(float[] x, int off, int n) {
         for (int h = 1; h < n; h <<= 1) {
             for (int i = off; i < off + n; i += h << 1) {

@@ -30,13 +30,6 @@ public interface ScanKernel {
     /** Scans all vectors of {@code cluster} for {@code n} queries, feeding {@code sinks[j]} for query j. */
     void scan(ClusterCodes cluster, QueryCode[] queries, CandidateSink[] sinks, int n);
 
-    /**
-     * Sum of {@code values[i]} over the set bits i of {@code words} code words starting at {@code bits[off]} (bit
-     * {@code i % 64} of word {@code i / 64}): the extended code's inner products. Exact integer arithmetic, so all
-     * kernels agree.
-     */
-    int maskedSum(long[] bits, int off, int words, int[] values);
-
     /** Squared L2 distance of {@code a} and {@code b[off, off + a.length)}; all kernels agree bit for bit. */
     float squaredL2(float[] a, float[] b, int off);
 

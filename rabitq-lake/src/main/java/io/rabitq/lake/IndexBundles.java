@@ -24,9 +24,10 @@ import java.util.Map;
  * search results and the original ids. The only place that knows both the bundle format and the index math.
  *
  * <p>Mapping: clusters are split into {@code partitions} contiguous ranges balanced by rows; each row is
- * (id, cluster, code, f_add, f_ip, f_ppc, f_err[, raw]); code words become bytes little-endian, so bit i of the
- * code is bit {@code i % 8} of byte {@code i / 8}. Manifest params carry the variant, its settings and the
- * query mode.
+ * (id, cluster, code, f_add, f_ip, f_ppc, f_err[, f_add_ex, f_rescale_ex, f_err_ex][, raw]). The code is the sign
+ * plane followed by the {@code bits - 1} extra planes of the extended code, {@code codeBits / 8} bytes each; code
+ * words become bytes little-endian, so bit i of a plane is bit {@code i % 8} of its byte {@code i / 8}. Manifest params
+ * carry the variant, its settings and the query mode.
  */
 public final class IndexBundles {
     private IndexBundles() {
@@ -45,7 +46,7 @@ public final class IndexBundles {
             throw new BundleException("partitions must be >= 1 but was " + partitions);
         }
         IndexSnapshot s = index.snapshot();
-        BundleSpec spec = spec(s.variant(), s.params(), s.dim(), s.metric(), s.rotation(), s.seed(), s.codeBits(),
+        BundleSpec spec = spec(s.variant(), s.params(), s.dim(), s.metric(), s.rotation(), s.seed(), s.codeBits(), s.bits(),
                 s.foldedCentroids(), s.nlist(), s.hasRaw(), source);
         try (GenerationWriter g = GenerationWriter.begin(bundleDir, spec)) {
             g.writeCentroids(s.centroids());
@@ -56,7 +57,7 @@ public final class IndexBundles {
                 long written = 0;
                 try (PartitionWriter w = g.openPartition()) {
                     while (c < s.nlist() && (written < target || p == partitions - 1)) {
-                        appendCluster(w, c, s.clusters().get(c), s.dim(), s.codeBits() / 64);
+                        appendCluster(w, c, s.clusters().get(c), s.dim(), s.codeBits(), s.bits());
                         written += s.clusters().get(c).ids().length;
                         c++;
                     }
@@ -69,32 +70,50 @@ public final class IndexBundles {
 
     /** The bundle spec of an index with these settings (the manifest params identify the variant and query mode). */
     public static BundleSpec spec(String variant, Map<String, String> variantParams, int dim, Metric metric, RotationKind rotation,
-                                  long seed, int codeBits, boolean folded, int nlist, boolean hasRaw, Source source) {
+                                  long seed, int codeBits, int bits, boolean folded, int nlist, boolean hasRaw, Source source) {
         Map<String, String> params = new HashMap<>(variantParams);
         params.put("variant", variant);
         params.put("folded_centroids", Boolean.toString(folded));
-        return new BundleSpec(dim, codeBits, metric.shortName(), 1, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
-                IndexSnapshot.FACTORS, hasRaw, source.ref(), source.version(), source.tags());
+        return new BundleSpec(dim, codeBits, metric.shortName(), bits, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
+                factorColumns(bits), hasRaw, source.ref(), source.version(), source.tags());
+    }
+
+    private static List<String> factorColumns(int bits) {
+        List<String> columns = new ArrayList<>(IndexSnapshot.FACTORS);
+        if (bits > 1) {
+            columns.addAll(IndexSnapshot.EX_FACTORS);
+        }
+        return columns;
     }
 
     /**
      * The spec of an IVF bundle written cluster by cluster from {@code codebook}'s pipeline (as the Spark index job
-     * does): per-cluster query quantization, raw vectors kept for the exact rerank, the default nprobe.
+     * does): per-cluster query quantization, the codebook's bits, raw vectors if {@code hasRaw}, the default nprobe.
      */
-    public static BundleSpec ivfSpec(Codebook codebook, Source source) {
+    public static BundleSpec ivfSpec(Codebook codebook, boolean hasRaw, Source source) {
         return spec("ivf", Map.of("nprobe", "0"), codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
-                codebook.codeBits(), false, codebook.nlist(), true, source);
+                codebook.codeBits(), codebook.bits(), false, codebook.nlist(), hasRaw, source);
     }
 
-    /** Appends the rows of one encoded cluster to a partition. */
-    public static void appendCluster(PartitionWriter w, int cluster, IndexSnapshot.Cluster cl, int dim, int words) {
-        float[] factors = new float[4];
+    /** Appends the rows of one cluster encoded with {@code codeBits}-bit planes and {@code bits} bits per dimension. */
+    public static void appendCluster(PartitionWriter w, int cluster, IndexSnapshot.Cluster cl, int dim, int codeBits, int bits) {
+        int words = codeBits / 64;
+        int ex = bits - 1;
+        float[] factors = new float[4 + (ex > 0 ? 3 : 0)];
+        byte[] code = new byte[bits * words * 8];
         for (int i = 0; i < cl.ids().length; i++) {
             float[] raw = cl.raw() == null ? null : java.util.Arrays.copyOfRange(cl.raw(), i * dim, (i + 1) * dim);
             for (int k = 0; k < 4; k++) {
                 factors[k] = cl.factors()[k][i];
             }
-            w.append(cl.ids()[i], cluster, toBytes(cl.codes(), i * words, words), factors, raw);
+            toBytes(cl.codes(), i * words, words, code, 0);
+            if (ex > 0) {
+                toBytes(cl.exCodes(), i * ex * words, ex * words, code, words * 8);
+                for (int k = 0; k < 3; k++) {
+                    factors[4 + k] = cl.exFactors()[k][i];
+                }
+            }
+            w.append(cl.ids()[i], cluster, code, factors, raw);
         }
     }
 
@@ -119,11 +138,12 @@ public final class IndexBundles {
      */
     public static QuantizedIndex loadPartitions(Bundle b, int[] partitionNumbers) {
         Manifest m = b.manifest();
-        if (!m.factorColumns().equals(IndexSnapshot.FACTORS) || m.bits() != 1) {
+        if (!m.factorColumns().equals(factorColumns(m.bits()))) {
             throw new BundleException(b.directory() + " holds factors " + m.factorColumns() + " at " + m.bits()
-                    + " bits; this version reads 1-bit codes with " + IndexSnapshot.FACTORS);
+                    + " bits; this version reads " + factorColumns(m.bits()) + " at that code length");
         }
         int words = m.paddedDim() / 64;
+        int ex = m.bits() - 1;
         int[] counts = new int[m.nlist()];
         List<PartitionData> parts = new ArrayList<>();
         for (int p : partitionNumbers) {
@@ -137,12 +157,16 @@ public final class IndexBundles {
         long[][] codes = new long[m.nlist()][];
         float[][][] factors = new float[m.nlist()][][];
         float[][] raw = new float[m.nlist()][];
+        long[][] exCodes = new long[m.nlist()][];
+        float[][][] exFactors = new float[m.nlist()][][];
         int[] fill = new int[m.nlist()];
         for (int c = 0; c < m.nlist(); c++) {
             ids[c] = new long[counts[c]];
             codes[c] = new long[counts[c] * words];
             factors[c] = new float[4][counts[c]];
             raw[c] = m.hasRaw() ? new float[counts[c] * m.dim()] : null;
+            exCodes[c] = ex > 0 ? new long[counts[c] * ex * words] : null;
+            exFactors[c] = ex > 0 ? new float[3][counts[c]] : null;
         }
         int cb = m.codeBytes();
         for (PartitionData d : parts) {
@@ -154,6 +178,12 @@ public final class IndexBundles {
                 for (int k = 0; k < 4; k++) {
                     factors[c][k][i] = d.factors()[k][r];
                 }
+                if (ex > 0) {
+                    fromBytes(d.codes(), r * cb + words * 8, exCodes[c], i * ex * words, ex * words);
+                    for (int k = 0; k < 3; k++) {
+                        exFactors[c][k][i] = d.factors()[4 + k][r];
+                    }
+                }
                 if (raw[c] != null) {
                     System.arraycopy(d.raw(), r * m.dim(), raw[c], i * m.dim(), m.dim());
                 }
@@ -161,26 +191,24 @@ public final class IndexBundles {
         }
         List<IndexSnapshot.Cluster> clusters = new ArrayList<>();
         for (int c = 0; c < m.nlist(); c++) {
-            clusters.add(new IndexSnapshot.Cluster(ids[c], codes[c], factors[c], raw[c]));
+            clusters.add(new IndexSnapshot.Cluster(ids[c], codes[c], factors[c], raw[c], exCodes[c], exFactors[c]));
         }
         Map<String, String> params = new HashMap<>(m.params());
         String variant = params.remove("variant");
         boolean folded = Boolean.parseBoolean(params.remove("folded_centroids"));
         IndexSnapshot s = new IndexSnapshot(variant, m.dim(), Metric.parse(m.metric()),
-                RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), folded, params,
+                RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), m.bits(), folded, params,
                 b.readCentroids(), clusters);
         return QuantizedIndex.restore(s);
     }
 
-    private static byte[] toBytes(long[] words, int off, int n) {
-        byte[] out = new byte[n * 8];
+    private static void toBytes(long[] words, int off, int n, byte[] out, int outOff) {
         for (int w = 0; w < n; w++) {
             long v = words[off + w];
             for (int b = 0; b < 8; b++) {
-                out[w * 8 + b] = (byte) (v >>> (8 * b));
+                out[outOff + w * 8 + b] = (byte) (v >>> (8 * b));
             }
         }
-        return out;
     }
 
     private static void fromBytes(byte[] in, int off, long[] words, int woff, int n) {

@@ -45,7 +45,11 @@ class IndexBundlesTest {
         List<QuantizedIndex> all = List.of(
                 new IvfRabitqIndex(100, RabitqOptions.defaults().withMetric(Metric.COSINE)).setNprobe(5),
                 new IvfRabitqIndex(100, RabitqOptions.defaults().withMetric(Metric.INNER_PRODUCT)),
-                new RabitqIndex(100, 9), new RabitqPlusIndex(100, 3, 7), new RabitqAsymIndex(100, 5, 3), new RabitqAsymIndex(100, 5, 1));
+                new RabitqIndex(100, 9), new RabitqPlusIndex(100, 3, 7), new RabitqAsymIndex(100, 5, 3), new RabitqAsymIndex(100, 5, 1),
+                // extended codes: without raw vectors, with them, and in a codes-only variant
+                new IvfRabitqIndex(100, RabitqOptions.defaults().withBits(5)).storeRaw(false),
+                new IvfRabitqIndex(100, RabitqOptions.defaults().withMetric(Metric.INNER_PRODUCT).withBits(9)).storeRaw(true),
+                new RabitqIndex(100, RabitqOptions.defaults().withBits(3)));
         int n = 0;
         for (QuantizedIndex idx : all) {
             filled(idx);
@@ -54,6 +58,9 @@ class IndexBundlesTest {
             assertEquals(3, m.partitions().size());
             assertEquals(DATA.size(), m.rows());
             assertEquals("12", m.sourceVersion());
+            assertEquals(idx.bits(), m.bits());
+            assertEquals(idx.bits() == 1 ? 1 : 2, m.formatVersion(), "extended codes are format version 2");
+            assertEquals(idx.hasRawVectors(), m.hasRaw());
             QuantizedIndex back = IndexBundles.load(b);
             assertEquals(idx.getClass(), back.getClass());
             assertEquals(idx.size(), back.size());

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
@@ -31,7 +32,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Params (all validated when set): {@code idCol}, {@code inputCol}, {@code outputCol}, {@code bundlePath},
  * {@code k}, {@code nprobe} (shared with the model, which inherits their values), {@code metric}, {@code nlist},
- * {@code sampleSize}, {@code seed}, {@code rotation}, {@code partitions}; {@code explainParams()} documents them.
+ * {@code sampleSize}, {@code seed}, {@code rotation}, {@code partitions}, {@code bits}, {@code storeRaw} (inherited by the
+ * model); {@code explainParams()} documents them.
  */
 public final class RabitqIndexer extends Estimator<RabitqModel>
         implements NeighborParams<RabitqIndexer>, DefaultParamsWritable {
@@ -45,6 +47,8 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
     private final LongParam seed;
     private final Param<String> rotation;
     private final IntParam partitions;
+    private final IntParam bits;
+    private final BooleanParam storeRaw;
 
     public RabitqIndexer() {
         this(Identifiable.randomUID("rabitqIndexer"));
@@ -59,7 +63,11 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
         seed = RabitqParams.seed(uid);
         rotation = RabitqParams.rotation(uid);
         partitions = RabitqParams.partitions(uid);
+        bits = RabitqParams.bits(uid);
+        storeRaw = RabitqParams.storeRaw(uid);
         setNeighborDefaults();
+        setDefault(bits, IvfRabitqIndex.DEFAULT_BITS);
+        setDefault(storeRaw, IvfRabitqIndex.DEFAULT_STORE_RAW);
         setDefault(metric, "l2");
         setDefault(nlist, 0);
         setDefault(sampleSize, 200_000);
@@ -100,6 +108,34 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
 
     public IntParam partitions() {
         return partitions;
+    }
+
+    public IntParam bits() {
+        return bits;
+    }
+
+    public BooleanParam storeRaw() {
+        return storeRaw;
+    }
+
+    public int getBits() {
+        return (Integer) getOrDefault(bits);
+    }
+
+    public boolean getStoreRaw() {
+        return (Boolean) getOrDefault(storeRaw);
+    }
+
+    /** Code bits per dimension, 1 to 9 (see {@link io.rabitq.core.RabitqOptions#bits()}). */
+    public RabitqIndexer setBits(int value) {
+        set(bits, value);
+        return this;
+    }
+
+    /** Whether bundles keep raw vectors for the exact rerank; the fitted model inherits it. */
+    public RabitqIndexer setStoreRaw(boolean value) {
+        set(storeRaw, value);
+        return this;
     }
 
     public String getMetric() {
@@ -187,7 +223,7 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
             System.arraycopy(v, 0, rows, i * dim, dim);
         }
         RotationKind kind = RotationKind.valueOf(getRotation().toUpperCase(Locale.ROOT));
-        Codebook codebook = Codebook.train(m, dim, rows, sample.size(), clusters, kind, getSeed(), 0);
+        Codebook codebook = Codebook.train(m, dim, rows, sample.size(), clusters, kind, getSeed(), 0, getBits());
         RabitqModel model = copyValues(new RabitqModel(uid, codebook), ParamMap.empty()).setParent(this);
         String bundle = getBundlePath();
         if (bundle != null) {

@@ -25,6 +25,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -55,12 +56,34 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
     private final String uid;
     private final NeighborParamSet shared;
     private final Codebook codebook;
+    private final BooleanParam storeRaw;
 
     RabitqModel(String uid, Codebook codebook) {
         this.uid = uid;
         this.shared = new NeighborParamSet(uid);
         this.codebook = codebook;
+        this.storeRaw = RabitqParams.storeRaw(uid);
         setNeighborDefaults();
+        setDefault(storeRaw, io.rabitq.core.IvfRabitqIndex.DEFAULT_STORE_RAW);
+    }
+
+    public BooleanParam storeRaw() {
+        return storeRaw;
+    }
+
+    /** Whether {@link #index} keeps raw vectors in the bundle for the exact rerank. */
+    public boolean getStoreRaw() {
+        return (Boolean) getOrDefault(storeRaw);
+    }
+
+    public RabitqModel setStoreRaw(boolean value) {
+        set(storeRaw, value);
+        return this;
+    }
+
+    /** Code bits per dimension of the bundles this model writes. */
+    public int bits() {
+        return codebook.bits();
     }
 
     @Override
@@ -177,7 +200,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
         if (partitions < 1) {
             throw new InvalidInputException("partitions must be >= 1 but was " + partitions);
         }
-        BundleSpec spec = IndexBundles.ivfSpec(codebook, source);
+        BundleSpec spec = IndexBundles.ivfSpec(codebook, getStoreRaw(), source);
         Broadcast<Codebook> book = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()).broadcast(codebook);
         UDF2<Object, scala.collection.Seq<Object>, Integer> assignUdf = (id, vector) -> {
             Codebook b = book.value();
@@ -244,7 +267,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
             int number = ctx.partitionId();
             PartitionWriter w = PartitionWriter.forTask(Path.of(workDir), number, "attempt-" + ctx.taskAttemptId(), spec);
             try {
-                ClusterBuffer buffer = new ClusterBuffer(book, w);
+                ClusterBuffer buffer = new ClusterBuffer(book, w, spec.hasRaw());
                 while (rows.hasNext()) {
                     Row r = rows.next()._2();
                     long id = VectorColumns.id(r);
@@ -266,11 +289,13 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
         private final PartitionWriter out;
         private final List<Long> ids = new ArrayList<>();
         private final List<float[]> vectors = new ArrayList<>();
+        private final boolean keepRaw;
         private int cluster = -1;
 
-        ClusterBuffer(Codebook book, PartitionWriter out) {
+        ClusterBuffer(Codebook book, PartitionWriter out, boolean keepRaw) {
             this.book = book;
             this.out = out;
+            this.keepRaw = keepRaw;
         }
 
         void add(int c, long id, float[] prepared) {
@@ -293,7 +318,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
                 idArray[i] = ids.get(i);
                 System.arraycopy(vectors.get(i), 0, flat, i * dim, dim);
             }
-            IndexBundles.appendCluster(out, cluster, book.encode(cluster, idArray, flat, true), dim, book.codeBits() / 64);
+            IndexBundles.appendCluster(out, cluster, book.encode(cluster, idArray, flat, keepRaw), dim, book.codeBits(), book.bits());
             ids.clear();
             vectors.clear();
         }

@@ -28,7 +28,8 @@ final class RabitqModelIO {
             .add("seed", DataTypes.LongType, false)
             .add("codeBits", DataTypes.IntegerType, false)
             .add("nlist", DataTypes.IntegerType, false)
-            .add("centroids", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+            .add("centroids", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add("bits", DataTypes.IntegerType, true); // absent (null) in models saved before extended codes: 1
 
     private RabitqModelIO() {
     }
@@ -50,7 +51,7 @@ final class RabitqModelIO {
             for (int i = 0; i < c.length; i++) {
                 boxed[i] = c[i];
             }
-            Row row = RowFactory.create(b.dim(), b.metric().name(), b.rotation().name(), b.seed(), b.codeBits(), b.nlist(), boxed);
+            Row row = RowFactory.create(b.dim(), b.metric().name(), b.rotation().name(), b.seed(), b.codeBits(), b.nlist(), boxed, b.bits());
             sparkSession().createDataFrame(List.of(row), DATA_SCHEMA).coalesce(1).write().parquet(path + "/data");
         }
     }
@@ -85,7 +86,7 @@ final class RabitqModelIO {
         Codebook codebook;
         try {
             codebook = new Codebook(Metric.valueOf(r.getString(1)), r.getInt(0), RotationKind.valueOf(r.getString(2)), r.getLong(3),
-                    r.getInt(4), centroids);
+                    r.getInt(4), r.isNullAt(7) ? 1 : r.getInt(7), centroids);
         } catch (IllegalArgumentException | RabitqException e) {
             throw new InvalidInputException(path + " is corrupt: " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package io.rabitq.spark;
 
 import java.util.List;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
@@ -62,6 +63,17 @@ final class RabitqParams {
     static Param<String> rotation(String owner) {
         return new Param<>(owner, "rotation", "random rotation: fht_kac (fast, default) or haar_dense",
                 ParamValidators.inArray(List.of("fht_kac", "haar_dense")));
+    }
+
+    static IntParam bits(String owner) {
+        return new IntParam(owner, "bits", "code bits per dimension, 1 to 9: 1 = sign bits only, each more bit (extended "
+                + "RaBitQ) about halves the estimation error (default " + io.rabitq.core.IvfRabitqIndex.DEFAULT_BITS + ")",
+                ParamValidators.inRange(1, 9));
+    }
+
+    static BooleanParam storeRaw(String owner) {
+        return new BooleanParam(owner, "storeRaw", "keep raw vectors in the bundle for the exact rerank (default "
+                + io.rabitq.core.IvfRabitqIndex.DEFAULT_STORE_RAW + "; without them results rank by the code's estimate)");
     }
 
     static IntParam partitions(String owner) {

@@ -75,6 +75,10 @@ final class BenchCommand implements Callable<Integer> {
     int nlist;
     @Option(names = "--code-bits", defaultValue = "0", description = "code length (default: 0 = the dimension rounded up to 64)")
     int codeBits;
+    @Option(names = "--bits", defaultValue = "0", description = "code bits per dimension, 1 to 9 (default: 0 = each index's default)")
+    int bits;
+    @Option(names = "--store-raw", negatable = true, description = "IVF keeps raw vectors for the exact rerank (default: the index's default)")
+    Boolean storeRaw;
     @Option(names = "--warmup-seconds", defaultValue = "3", description = "untimed searches before timing (default: ${DEFAULT-VALUE})")
     double warmupSeconds;
     @Option(names = "--rotation", defaultValue = "fht_kac", description = "fht_kac or haar_dense (default: ${DEFAULT-VALUE})")
@@ -123,7 +127,8 @@ final class BenchCommand implements Callable<Integer> {
         System.err.printf("dataset %s: n=%d dim=%d queries=%d k=%d threads=%d kernel=%s java=%s%n", datasetName,
                 data.size(), data.dim(), data.queryCount(), k, threads, Kernels.scan().name(), System.getProperty("java.version"));
 
-        RabitqOptions options = RabitqOptions.defaults().withSeed(seed).withMetric(metric).withNlist(nlist).withRotation(rotation).withCodeBits(codeBits);
+        RabitqOptions options = RabitqOptions.defaults().withSeed(seed).withMetric(metric).withNlist(nlist).withRotation(rotation).withCodeBits(codeBits)
+                .withBits(bits);
         int d = data.dim();
         Map<String, Supplier<Run>> runs = new LinkedHashMap<>();
         boolean all = variants.equals("all");
@@ -132,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
             runs.put("FlatIndex", () -> new Run("FlatIndex", Map.of(), new FlatIndex(d, metric)));
         }
         if (all || wanted.contains("rabitq")) {
-            runs.put("RabitqIndex", () -> new Run("RabitqIndex", Map.of("bits", 1), new RabitqIndex(d, options)));
+            runs.put("RabitqIndex", () -> new Run("RabitqIndex", Map.of("bits", bits), new RabitqIndex(d, options)));
         }
         if (all || wanted.contains("plus")) {
             for (int rf : new int[] {5, 20}) {
@@ -150,6 +155,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (all || wanted.contains("ivf")) {
             IvfRabitqIndex ivf = new IvfRabitqIndex(d, options);
+            if (storeRaw != null) {
+                ivf.storeRaw(storeRaw);
+            }
             Run first = null;
             List<Integer> probes = new ArrayList<>();
             probes.add(0);
@@ -165,6 +173,8 @@ final class BenchCommand implements Callable<Integer> {
                 r.params = new LinkedHashMap<>();
                 r.params.put("nlist", ivf.nlist());
                 r.params.put("nprobe", ivf.nprobe());
+                r.params.put("bits", ivf.bits());
+                r.params.put("raw", ivf.hasRawVectors());
                 r.params.put("default_nprobe", p == 0);
                 results.add(r);
                 if (first == null) {
