@@ -161,9 +161,16 @@ class BundleFaultTest {
 
     @Test
     void newerFormatVersionsAreRefusedWithAnUpgradeHint() throws Exception {
-        editManifest(s -> s.replace("\"format_version\" : 1", "\"format_version\" : 2"));
+        editManifest(s -> s.replace("\"format_version\" : 1", "\"format_version\" : 3"));
         BundleException e = assertThrows(BundleException.class, () -> Bundle.open(dir).close());
         assertTrue(e.getMessage().contains("upgrade"), e.getMessage());
+    }
+
+    @Test
+    void aVersionThatContradictsTheCodeLengthIsRefused() throws Exception {
+        editManifest(s -> s.replace("\"format_version\" : 1", "\"format_version\" : 2"));
+        BundleException e = assertThrows(BundleException.class, () -> Bundle.open(dir).close());
+        assertTrue(e.getMessage().contains("does not match bits 1"), e.getMessage());
     }
 
     @Test

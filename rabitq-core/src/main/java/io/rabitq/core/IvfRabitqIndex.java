@@ -10,11 +10,13 @@ package io.rabitq.core;
  */
 public final class IvfRabitqIndex extends QuantizedIndex {
     /** Bits per dimension of a default index. */
-    public static final int DEFAULT_BITS = 1;
+    public static final int DEFAULT_BITS = 7;
     /** Whether a default index keeps raw vectors for the exact rerank. */
-    public static final boolean DEFAULT_STORE_RAW = true;
+    public static final boolean DEFAULT_STORE_RAW = false;
 
     private volatile int nprobe;
+    /** The nprobe measured at build to reach {@link NprobeCalibration#TARGET_RECALL}, or 0 before a build. */
+    private volatile int calibratedNprobe;
     private volatile boolean storeRaw = DEFAULT_STORE_RAW;
 
     public IvfRabitqIndex(int dim) {
@@ -75,9 +77,28 @@ public final class IvfRabitqIndex extends QuantizedIndex {
         return this;
     }
 
-    /** The nprobe used by {@link #search(float[], int)}: the set value or the default for the built nlist. */
+    /**
+     * The nprobe used by {@link #search(float[], int)}: the set value, else the one measured at build time to reach
+     * recall@10 {@value NprobeCalibration#TARGET_RECALL} on sample rows (restored indexes keep it), else the default
+     * for the built nlist.
+     */
     public int nprobe() {
-        return nprobe > 0 ? nprobe : defaultNprobe(nlist());
+        if (nprobe > 0) {
+            return nprobe;
+        }
+        engine();
+        return calibratedNprobe > 0 ? calibratedNprobe : defaultNprobe(nlist());
+    }
+
+    @Override
+    void built(IvfEngine engine, long[] ids, float[] rows) {
+        calibratedNprobe = NprobeCalibration.smallestNprobe(engine, ids, rows, 200, options.seed());
+    }
+
+    /** Restores the measured default nprobe recorded in a snapshot (0: none). */
+    IvfRabitqIndex withCalibratedNprobe(int p) {
+        calibratedNprobe = p;
+        return this;
     }
 
     /** Searches with an explicit nprobe. */
@@ -124,6 +145,6 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     @Override
     java.util.Map<String, String> params() {
-        return java.util.Map.of("nprobe", Integer.toString(nprobe));
+        return java.util.Map.of("nprobe", Integer.toString(nprobe), "calibrated_nprobe", Integer.toString(calibratedNprobe));
     }
 }

@@ -43,6 +43,10 @@ public abstract class QuantizedIndex implements AnnIndex {
     /** Whether raw vectors are kept for exact rerank. */
     abstract boolean keepsRawVectors();
 
+    /** Called after a build while the added rows ({@code ids}, prepared {@code rows}) are still at hand. */
+    void built(IvfEngine engine, long[] ids, float[] rows) {
+    }
+
     /** Ranks a prepared batch. */
     abstract Neighbor[][] search(IvfEngine engine, PreparedQueries queries, int k);
 
@@ -76,7 +80,7 @@ public abstract class QuantizedIndex implements AnnIndex {
         QuantizedIndex idx;
         switch (s.variant()) {
             case "ivf": idx = new IvfRabitqIndex(s.dim(), o).setNprobe(Integer.parseInt(p.getOrDefault("nprobe", "0")))
-                    .storeRaw(s.hasRaw()); break;
+                    .withCalibratedNprobe(Integer.parseInt(p.getOrDefault("calibrated_nprobe", "0"))).storeRaw(s.hasRaw()); break;
             case "rabitq": idx = new RabitqIndex(s.dim(), o); break;
             case "plus": idx = new RabitqPlusIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
             case "asym": idx = new RabitqAsymIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
@@ -140,6 +144,7 @@ public abstract class QuantizedIndex implements AnnIndex {
         int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
         engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist, options.rotation(),
                 options.seed(), codeBits, bits(), foldsCentroids(), keepsRawVectors(), kernel);
+        built(engine, store.ids(), store.data());
         stale = false;
         // The clusters hold every row now (codes, and raw vectors if kept): the store lets go of its copy. A later add
         // copies raw rows back in cluster order (reclaimRestoredRows), so a rebuild then trains on that order: same

@@ -103,7 +103,14 @@ class BadInputTest {
 
     @Test
     void addingAfterBuildIsSearchedAfterRebuild() {
-        IvfRabitqIndex idx = new IvfRabitqIndex(4);
+        IvfRabitqIndex codesOnly = new IvfRabitqIndex(4);
+        for (int i = 0; i < 100; i++) {
+            codesOnly.add(i, new float[] {i, 0, 0, 0});
+        }
+        codesOnly.build();
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> codesOnly.add(1000, new float[4]));
+        assertTrue(e.getMessage().contains("rebuild it from the source vectors"), e.getMessage());
+        IvfRabitqIndex idx = new IvfRabitqIndex(4).storeRaw(true);
         for (int i = 0; i < 100; i++) {
             idx.add(i, new float[] {i, 0, 0, 0});
         }

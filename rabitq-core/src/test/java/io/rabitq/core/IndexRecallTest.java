@@ -112,7 +112,7 @@ class IndexRecallTest {
 
     @Test
     void distancesAreExactForRerankingIndexes() {
-        IvfRabitqIndex ivf = new IvfRabitqIndex(DIM);
+        IvfRabitqIndex ivf = new IvfRabitqIndex(DIM).storeRaw(true);
         FlatIndex flat = new FlatIndex(DIM);
         for (int i = 0; i < 3000; i++) {
             ivf.add(i, data.baseRow(i));

@@ -88,7 +88,7 @@ class IndexBundlesTest {
         IndexBundles.publish(codesOnly, dir.resolve("c"), 1, new IndexBundles.Source("t", "1", Map.of()));
         QuantizedIndex back = IndexBundles.load(dir.resolve("c"));
         assertThrows(InvalidParameterException.class, () -> back.add(-1, new float[100]));
-        IvfRabitqIndex ivf = (IvfRabitqIndex) filled(new IvfRabitqIndex(100));
+        IvfRabitqIndex ivf = (IvfRabitqIndex) filled(new IvfRabitqIndex(100).storeRaw(true));
         IndexBundles.publish(ivf, dir.resolve("i"), 1, new IndexBundles.Source("t", "1", Map.of()));
         QuantizedIndex ivfBack = IndexBundles.load(dir.resolve("i"));
         float[] v = new float[100];

@@ -369,7 +369,7 @@ class LakeTest {
     @Test
     void bundleBackendLoadsPublishedBundlesAndFollowsRepublishing() {
         Dataset d = ClusteredGaussian.generate(2000, 10, 32, 13);
-        IvfRabitqIndex index = new IvfRabitqIndex(32, RabitqOptions.defaults());
+        IvfRabitqIndex index = new IvfRabitqIndex(32, RabitqOptions.defaults()).storeRaw(true); // pull needs raw vectors
         for (int i = 0; i < 2000; i++) {
             index.add(i, d.baseRow(i));
         }
