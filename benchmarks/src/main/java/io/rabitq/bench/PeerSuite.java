@@ -47,9 +47,7 @@ public final class PeerSuite {
         ENGINES.put("flat", Peers::flat);
         ENGINES.put("ivf", b -> Peers.ivf(b, 0, null));
         ENGINES.put("ivf-b1-raw", b -> Peers.ivf(b, 1, true));
-        for (int bits : new int[] {3, 4, 5, 7}) {
-            ENGINES.put("ivf-b" + bits, b -> Peers.ivf(b, bits, false));
-        }
+        ENGINES.put("ivf-b4", b -> Peers.ivf(b, 4, false));
         ENGINES.put("lucene9-float32", b -> Peers.lucene(b, 32));
         ENGINES.put("lucene9-int7", b -> Peers.lucene(b, 7));
         ENGINES.put("lucene9-int4", b -> Peers.lucene(b, 4));

@@ -1,7 +1,6 @@
 package io.rabitq.jobs;
 
 import io.rabitq.bundle.Manifest;
-import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Metric;
 import io.rabitq.lake.IndexBundles;
 import io.rabitq.spark.ExactSearch;
@@ -74,7 +73,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
             Dataset<Row> queries = SyntheticVectors.generate(spark, n, n + nq, dim, seed, 2).toDF("query_id", "query").cache();
             queries.count();
-            int nprobe = IvfRabitqIndex.defaultNprobe(model.nlist());
+            int nprobe = model.calibratedNprobe();
             t0 = System.nanoTime();
             List<Row>[] found = new List[1];
             double searchSeconds = Phases.medianSeconds(9, () -> found[0] = RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, nprobe)
@@ -95,7 +94,8 @@ final class QuickstartCommand implements Callable<Integer> {
             new Json().put("n", n).put("dim", dim).put("k", k).put("nprobe", nprobe).put("recall_at_10", Json.round(recall, 4))
                     .put("search_qps", Json.round(nq / searchSeconds, 1)).put("exact_qps", Json.round(nq / exactSeconds, 1))
                     .put("index_seconds", Json.round(indexSeconds, 2)).put("bundle_bytes", bundleBytes)
-                    .put("partitions", m.partitions().size()).print();
+                    .put("partitions", m.partitions().size()).put("bits", m.bits()).put("has_raw", m.hasRaw())
+                    .put("bytes_per_vector", Json.round((double) bundleBytes / n, 1)).print();
             return 0;
         } finally {
             spark.stop();

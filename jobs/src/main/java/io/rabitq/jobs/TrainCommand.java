@@ -1,5 +1,6 @@
 package io.rabitq.jobs;
 
+import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.spark.RabitqIndexer;
 import io.rabitq.spark.RabitqModel;
 import java.io.IOException;
@@ -32,18 +33,26 @@ final class TrainCommand implements Callable<Integer> {
     int sampleSize;
     @Option(names = "--seed", defaultValue = "42", description = "seed of sample, k-means and rotation (default: ${DEFAULT-VALUE})")
     long seed;
+    @Option(names = "--bits", defaultValue = "" + IvfRabitqIndex.DEFAULT_BITS,
+            description = "code bits per dimension, 1 to 9: more bits, better estimates, larger bundles (default: ${DEFAULT-VALUE})")
+    int bits;
+    @Option(names = "--store-raw", defaultValue = "" + IvfRabitqIndex.DEFAULT_STORE_RAW, negatable = true,
+            description = "bundles keep raw vectors for an exact rerank (4 bytes per dimension per row; default: ${DEFAULT-VALUE})")
+    boolean storeRaw;
 
     @Override
     public Integer call() throws IOException {
         RabitqIndexer indexer = new RabitqIndexer().setIdCol(idCol).setInputCol(vectorCol).setNlist(nlist).setMetric(metric)
-                .setSampleSize(sampleSize).setSeed(seed);
+                .setSampleSize(sampleSize).setSeed(seed).setBits(bits).setStoreRaw(storeRaw);
         SparkSession spark = Sessions.get("spark-rabitq train");
         try {
             long t0 = System.nanoTime();
             RabitqModel m = indexer.fit(Sessions.read(spark, input, version).rows());
             (overwrite ? m.write().overwrite() : m.write()).save(model);
-            Phases.line("trained %d IVF centroids (dim %d) on a sample of %s; model saved to %s", t0, m.nlist(), m.dim(), input, model);
-            new Json().put("model", model).put("nlist", m.nlist()).put("dim", m.dim()).print();
+            Phases.line("trained %d IVF centroids (dim %d, %d-bit codes, default nprobe %d) on a sample of %s; model saved to %s", t0,
+                    m.nlist(), m.dim(), m.bits(), m.calibratedNprobe(), input, model);
+            new Json().put("model", model).put("nlist", m.nlist()).put("dim", m.dim()).put("bits", m.bits())
+                    .put("store_raw", m.getStoreRaw()).put("default_nprobe", m.calibratedNprobe()).print();
             return 0;
         } finally {
             spark.stop();

@@ -43,8 +43,15 @@ final class IvfEngine {
      */
     static IvfEngine build(Metric metric, int dim, long[] ids, float[] vectors, int nlist, RotationKind kind, long seed,
                            int codeBits, int bits, boolean foldCentroids, boolean keepRaw, ScanKernel kernel) {
+        Codebook book = Codebook.train(metric, dim, vectors, ids.length, nlist, kind, seed, codeBits, bits);
+        return encodeAll(book, ids, vectors, foldCentroids, keepRaw, kernel);
+    }
+
+    /** Assigns every row (row-major, prepared) to its cluster of {@code book} and encodes each cluster, in parallel. */
+    static IvfEngine encodeAll(Codebook book, long[] ids, float[] vectors, boolean foldCentroids, boolean keepRaw,
+                               ScanKernel kernel) {
         int n = ids.length;
-        Codebook book = Codebook.train(metric, dim, vectors, n, nlist, kind, seed, codeBits, bits);
+        int dim = book.dim();
         int k = book.nlist();
         int[] assign = new int[n];
         book.assignAll(vectors, n, assign);

@@ -1,11 +1,13 @@
 package io.rabitq.core;
 
 /**
- * IVF + RaBitQ with error-bound-gated exact rerank, the index to use. Vectors are grouped by k-means
- * (default nlist = 4 sqrt(n), at most n / 100, 1 below 1,000 vectors), a query scans the codes of its {@code nprobe} nearest
- * clusters, and a vector is reranked with its raw float vector only when its estimated distance minus the
- * RaBitQ error bound (ε0 = 1.9) beats the current k-th exact distance. No knob besides {@code nprobe};
- * returned distances are exact. A part of a split index returns {@link RerankLog}s that merge into exactly the
+ * IVF + RaBitQ, the index to use. Vectors are grouped by k-means (default nlist = 4 sqrt(n), at most n / 100, 1 below
+ * 1,000 vectors) and encoded with {@link #bits()} bits per dimension; a query scans the 1-bit codes of its
+ * {@code nprobe} nearest clusters (FastScan), and only a vector whose 1-bit estimate minus the RaBitQ error bound
+ * (ε0 = 1.9) beats the current k-th distance is refined: by its extended code's estimate (the default: 7 bits, no raw
+ * vectors held, returned distances are estimates) or, with {@link #storeRaw(boolean) raw vectors}, by its exact distance
+ * when the extended bound still allows it (returned distances are exact). The default nprobe is measured at build time
+ * to reach recall@10 0.96 on sample rows (0.95 with a margin). A part of a split index returns {@link RerankLog}s that merge into exactly the
  * whole index's answer ({@link #searchLogs}).
  */
 public final class IvfRabitqIndex extends QuantizedIndex {

@@ -88,10 +88,11 @@ public final class IndexBundles {
 
     /**
      * The spec of an IVF bundle written cluster by cluster from {@code codebook}'s pipeline (as the Spark index job
-     * does): per-cluster query quantization, the codebook's bits, raw vectors if {@code hasRaw}, the default nprobe.
+     * does): per-cluster query quantization, the codebook's bits, raw vectors if {@code hasRaw}, the default nprobe as
+     * measured by {@link Codebook#calibrateNprobe} (0: none, the formula's).
      */
-    public static BundleSpec ivfSpec(Codebook codebook, boolean hasRaw, Source source) {
-        return spec("ivf", Map.of("nprobe", "0"), codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
+    public static BundleSpec ivfSpec(Codebook codebook, boolean hasRaw, int calibratedNprobe, Source source) {
+        return spec("ivf", Map.of("nprobe", "0", "calibrated_nprobe", Integer.toString(calibratedNprobe)), codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
                 codebook.codeBits(), codebook.bits(), false, codebook.nlist(), hasRaw, source);
     }
 

@@ -29,7 +29,8 @@ final class RabitqModelIO {
             .add("codeBits", DataTypes.IntegerType, false)
             .add("nlist", DataTypes.IntegerType, false)
             .add("centroids", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-            .add("bits", DataTypes.IntegerType, true); // absent (null) in models saved before extended codes: 1
+            .add("bits", DataTypes.IntegerType, true) // absent (null) in models saved before extended codes: 1
+            .add("calibratedNprobe", DataTypes.IntegerType, true); // absent (null) before: 0, the formula's default
 
     private RabitqModelIO() {
     }
@@ -51,7 +52,8 @@ final class RabitqModelIO {
             for (int i = 0; i < c.length; i++) {
                 boxed[i] = c[i];
             }
-            Row row = RowFactory.create(b.dim(), b.metric().name(), b.rotation().name(), b.seed(), b.codeBits(), b.nlist(), boxed, b.bits());
+            Row row = RowFactory.create(b.dim(), b.metric().name(), b.rotation().name(), b.seed(), b.codeBits(), b.nlist(), boxed, b.bits(),
+                    model.calibratedNprobe());
             sparkSession().createDataFrame(List.of(row), DATA_SCHEMA).coalesce(1).write().parquet(path + "/data");
         }
     }
@@ -94,7 +96,7 @@ final class RabitqModelIO {
             throw new InvalidInputException(path + " is corrupt: " + c.size() + " centroid values for nlist " + r.getInt(5)
                     + " x dim " + r.getInt(0));
         }
-        RabitqModel model = new RabitqModel(meta.uid(), codebook);
+        RabitqModel model = new RabitqModel(meta.uid(), codebook, r.isNullAt(8) ? 0 : r.getInt(8));
         meta.getAndSetParams(model, scala.Option.empty());
         return model;
     }

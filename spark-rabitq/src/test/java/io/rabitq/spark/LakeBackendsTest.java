@@ -60,7 +60,7 @@ class LakeBackendsTest {
         try (Lake lake = Lake.create(1L << 30).registerBackend(b)) {
             Lake.Hit self = lake.searchOne("delta", "docs", expected(77), 1).get(0);
             assertEquals(77, self.id());
-            assertEquals(0f, self.distance());
+            assertEquals(0f, self.distance(), 1e-3f, "the cache ranks by 7-bit estimates: a vector finds itself at about 0");
 
             SyntheticVectors.generate(spark, 3000, 3100, DIM, SEED, 1).write().format("delta").mode("append").save(table);
             spark.sql("DELETE FROM delta.`" + table + "` WHERE id < 100");
