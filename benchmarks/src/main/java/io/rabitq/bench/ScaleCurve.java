@@ -22,7 +22,8 @@ import java.util.stream.IntStream;
  * stream. Fits a power law to each, and writes {@code docs/SCALING.md} with a projection to one billion vectors.
  */
 public final class ScaleCurve {
-    private static final int CHUNK = 8192;
+    /** Rows drawn from the stream at a time; the first chunk is also the k-means sample. */
+    private static final int CHUNK = 65_536;
     private static final int[] NPROBES = {8, 16, 24, 32, 48, 64, 96, 128, 192, 256};
 
     private ScaleCurve() {
@@ -51,7 +52,7 @@ public final class ScaleCurve {
         long largest = Arrays.stream(sizes).max().orElse(0);
         long needed = heapNeeded(largest, dim);
         if (Runtime.getRuntime().maxMemory() < needed) {
-            System.err.printf("error: %,d x %d needs about %d GB of heap to build (the added rows plus the clusters' copy) "
+            System.err.printf("error: %,d x %d needs about %d GB of heap to build (codes, ids and the id set, plus 1 GB) "
                     + "but this JVM may use %d GB; run with RABITQ_JAVA_OPTS=-Xmx%dg or smaller --sizes%n", largest, dim,
                     gb(needed), gb(Runtime.getRuntime().maxMemory()), gb(needed) + 2);
             System.exit(1);
@@ -67,9 +68,12 @@ public final class ScaleCurve {
         System.out.println(report);
     }
 
-    /** About 2.2 times the raw vector bytes (rows, their clusters' copy, codes, ids and hash set) plus 1 GB. */
+    /**
+     * A streamed, codes-only build holds the 7-bit codes (7/8 byte per padded dimension), factors, ids and the id set
+     * (about 60 bytes per vector) plus 1 GB for the training sample, chunks and searches.
+     */
     static long heapNeeded(long n, int dim) {
-        return (long) (2.2 * n * dim * 4) + (1L << 30);
+        return n * (dim * 7L / 8 + 60) + (1L << 30);
     }
 
     private static Point measure(int n, int dim, int nq, double target) {
@@ -85,7 +89,6 @@ public final class ScaleCurve {
         long before = PeerSuite.usedHeap();
         HeapSampler sampler = new HeapSampler();
         IvfRabitqIndex index = new IvfRabitqIndex(dim);
-        index.reserve(n);
         long buildNanos = 0;
         long scanNanos = 0;
         long started = System.nanoTime();
@@ -94,6 +97,13 @@ public final class ScaleCurve {
             int rows = Math.min(CHUNK, n - first);
             float[] chunk = stream.next(rows);
             long t0 = System.nanoTime();
+            if (first == 0) { // k-means on the first rows, then every row is encoded as it arrives (never held twice)
+                float[][] sample = new float[rows][];
+                for (int i = 0; i < rows; i++) {
+                    sample[i] = Arrays.copyOfRange(chunk, i * dim, (i + 1) * dim);
+                }
+                index.train(sample, n);
+            }
             for (int i = 0; i < rows; i++) {
                 index.add(first + i, Arrays.copyOfRange(chunk, i * dim, (i + 1) * dim));
             }

@@ -1,5 +1,8 @@
 package io.rabitq.core;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The quantized vectors of one IVF cluster, in row order: ids, 1-bit codes packed into {@code long} words
  * (bit {@code i % 64} of word {@code i / 64} is 1 iff rotated residual coordinate i is &gt;= 0), four float
@@ -63,6 +66,45 @@ final class ClusterCodes {
         java.util.Arrays.fill(f[0], n, padded, Float.POSITIVE_INFINITY);
         return new ClusterCodes(paddedDim, c.ids(), c.codes(), f[0], f[1], f[2], f[3], c.raw(), pack, bits, c.exCodes(),
                 c.exFactors());
+    }
+
+    /** One cluster from parts encoded separately (not packed), in order; {@code raw} rows kept when {@code keepRaw}. */
+    static ClusterCodes concat(int paddedDim, int bits, List<ClusterCodes> parts, boolean keepRaw, int dim, boolean pack) {
+        int n = 0;
+        for (ClusterCodes p : parts) {
+            n += p.size;
+        }
+        int words = paddedDim / 64;
+        int ex = bits - 1;
+        long[] ids = new long[n];
+        long[] codes = new long[n * words];
+        float[][] f = new float[4][paddedRows(n)];
+        Arrays.fill(f[0], n, f[0].length, Float.POSITIVE_INFINITY);
+        float[] raw = keepRaw ? new float[n * dim] : null;
+        long[] exPlanes = ex > 0 ? new long[n * ex * words] : null;
+        float[][] exFactors = ex > 0 ? new float[3][n] : null;
+        int at = 0;
+        for (ClusterCodes p : parts) {
+            int m = p.size;
+            System.arraycopy(p.ids, 0, ids, at, m);
+            System.arraycopy(p.codes, 0, codes, at * words, m * words);
+            float[][] pf = {p.fAdd, p.fIp, p.fPpc, p.fErr};
+            for (int k = 0; k < 4; k++) {
+                System.arraycopy(pf[k], 0, f[k], at, m);
+            }
+            if (raw != null) {
+                System.arraycopy(p.raw, 0, raw, at * dim, m * dim);
+            }
+            if (ex > 0) {
+                System.arraycopy(p.exPlanes, 0, exPlanes, at * ex * words, m * ex * words);
+                float[][] pe = {p.fAddEx, p.fRescaleEx, p.fErrEx};
+                for (int k = 0; k < 3; k++) {
+                    System.arraycopy(pe[k], 0, exFactors[k], at, m);
+                }
+            }
+            at += m;
+        }
+        return new ClusterCodes(paddedDim, ids, codes, f[0], f[1], f[2], f[3], raw, pack, bits, exPlanes, exFactors);
     }
 
     /**

@@ -81,6 +81,11 @@ final class IvfEngine {
         return new IvfEngine(book, foldCentroids, kernel, clusters);
     }
 
+    /** An engine over clusters already encoded with {@code codebook}. */
+    static IvfEngine of(Codebook codebook, boolean foldCentroids, ScanKernel kernel, ClusterCodes[] clusters) {
+        return new IvfEngine(codebook, foldCentroids, kernel, clusters);
+    }
+
     /**
      * Rebuilds an engine from a snapshot's arrays (no training, no re-quantization). The engine takes over the
      * snapshot's id, code and raw arrays; callers must not modify them afterwards.

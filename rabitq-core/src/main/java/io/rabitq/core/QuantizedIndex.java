@@ -15,6 +15,10 @@ public abstract class QuantizedIndex implements AnnIndex {
     private boolean readOnly;
     /** The engine's clusters hold rows that are not in the store (restored from a snapshot, or released after a build). */
     private boolean restoredRows;
+    /** After {@link #train}: encodes added rows as they arrive; null otherwise. */
+    private StreamingBuild streaming;
+    /** The prepared rows {@link #train} trained on, kept until the build measures the default nprobe. */
+    private float[] trainingSample;
 
     QuantizedIndex(int dim, RabitqOptions options) {
         this.dim = dim;
@@ -43,8 +47,11 @@ public abstract class QuantizedIndex implements AnnIndex {
     /** Whether raw vectors are kept for exact rerank. */
     abstract boolean keepsRawVectors();
 
-    /** Called after a build while the added rows ({@code ids}, prepared {@code rows}) are still at hand. */
-    void built(IvfEngine engine, long[] ids, float[] rows) {
+    /**
+     * Called after a build with rows to measure on: the engine's own rows ({@code ids}, {@code n} prepared {@code rows})
+     * or, after a streamed build, the training sample ({@code ids} null).
+     */
+    void built(IvfEngine engine, long[] ids, float[] rows, int n) {
     }
 
     /** Ranks a prepared batch. */
@@ -112,8 +119,39 @@ public abstract class QuantizedIndex implements AnnIndex {
         }
     }
 
+    /**
+     * Trains the codebook (centroids, rotation) on {@code sample} before any vector is added, so that vectors added
+     * afterwards are assigned and encoded in chunks as they arrive and never held twice: a codes-only index of n vectors
+     * then builds in about its codes' bytes of heap plus 64K rows. {@code expectedSize} sets the default nlist. A
+     * streamed index is read-only once built (no raw rows to retrain from).
+     */
+    public synchronized void train(float[][] sample, long expectedSize) {
+        if (engine != null || store.size() > 0 || streaming != null) {
+            throw new InvalidParameterException("train must come before the first add (and only once)");
+        }
+        if (sample.length == 0) {
+            throw new EmptyIndexException();
+        }
+        float[] rows = new float[sample.length * dim];
+        for (int i = 0; i < sample.length; i++) {
+            System.arraycopy(Vectors.prepare(options.metric(), "sample row " + i, sample[i], dim), 0, rows, i * dim, dim);
+        }
+        int n = (int) Math.min(Integer.MAX_VALUE, Math.max(expectedSize, sample.length));
+        int nlist = options.nlist() > 0 ? options.nlist() : defaultNlist(n);
+        int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
+        Codebook book = Codebook.train(options.metric(), dim, rows, sample.length, nlist, options.rotation(), options.seed(),
+                codeBits, bits());
+        streaming = new StreamingBuild(book, foldsCentroids(), keepsRawVectors());
+        trainingSample = rows;
+    }
+
     @Override
     public synchronized void add(long id, float[] vector) {
+        if (streaming != null) {
+            streaming.add(id, vector);
+            stale = true;
+            return;
+        }
         if (readOnly) {
             throw new InvalidParameterException("this index holds codes only (no raw vectors), so it cannot "
                     + "be retrained with new vectors; rebuild it from the source vectors");
@@ -136,6 +174,16 @@ public abstract class QuantizedIndex implements AnnIndex {
         if (!stale) {
             return;
         }
+        if (streaming != null) {
+            engine = streaming.finish(kernel);
+            built(engine, null, trainingSample, trainingSample.length / dim);
+            streaming = null;
+            trainingSample = null;
+            stale = false;
+            restoredRows = true;
+            readOnly = true;
+            return;
+        }
         if (store.size() == 0) {
             throw new EmptyIndexException();
         }
@@ -144,7 +192,7 @@ public abstract class QuantizedIndex implements AnnIndex {
         int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
         engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist, options.rotation(),
                 options.seed(), codeBits, bits(), foldsCentroids(), keepsRawVectors(), kernel);
-        built(engine, store.ids(), store.data());
+        built(engine, store.ids(), store.data(), store.size());
         stale = false;
         // The clusters hold every row now (codes, and raw vectors if kept): the store lets go of its copy. A later add
         // copies raw rows back in cluster order (reclaimRestoredRows), so a rebuild then trains on that order: same
@@ -191,6 +239,9 @@ public abstract class QuantizedIndex implements AnnIndex {
 
     @Override
     public synchronized int size() {
+        if (streaming != null) {
+            return (int) streaming.size();
+        }
         return restoredRows ? engine.size : store.size();
     }
 

@@ -2,6 +2,7 @@ package io.rabitq.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rabitq.datasets.ClusteredGaussian;
@@ -97,6 +98,23 @@ class IndexRecallTest {
         assertTrue(codesOnly >= 0.9, "RabitqIndex at 5 bits recall@10 " + codesOnly);
         double plus = recallAt10(new RabitqPlusIndex(DIM, RabitqOptions.defaults().withBits(3), 2), truthL2);
         assertTrue(plus >= 0.97, "RabitqPlusIndex at 3 bits x2 recall@10 " + plus);
+    }
+
+    /** Trained on a sample, then fed row by row: the rows are encoded as they arrive and never held twice. */
+    @Test
+    void aStreamedBuildReachesTheDefaultRecall() {
+        IvfRabitqIndex idx = new IvfRabitqIndex(DIM);
+        float[][] sample = new float[2000][];
+        for (int i = 0; i < sample.length; i++) {
+            sample[i] = data.baseRow(i * (N / sample.length));
+        }
+        idx.train(sample, N);
+        assertThrows(InvalidParameterException.class, () -> idx.train(sample, N), "train happens once");
+        double recall = recallAt10(idx, truthL2);
+        assertEquals(N, idx.size());
+        assertTrue(recall >= 0.95, "streamed IvfRabitqIndex recall@10 " + recall + " at nprobe " + idx.nprobe() + "/" + idx.nlist());
+        assertTrue(idx.memoryBytes() < (long) N * DIM * 4 / 2, "codes only: " + idx.memoryBytes() + " bytes");
+        assertThrows(InvalidParameterException.class, () -> idx.add(-1, new float[DIM]), "a streamed index is read-only once built");
     }
 
     @ParameterizedTest
