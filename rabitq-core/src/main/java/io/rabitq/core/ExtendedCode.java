@@ -73,6 +73,7 @@ final class ExtendedCode {
             }
         }
         int[] start = k.clone();
+        int[] order = new int[Math.max(16, n)]; // the coordinates in event order, to replay up to the best point
         double best = num / Math.sqrt(den);
         int bestSteps = 0;
         int steps = 0;
@@ -81,7 +82,10 @@ final class ExtendedCode {
             den += 2 * k[i] + 2; // (k + 1.5)^2 - (k + 0.5)^2
             num += abs[i];
             k[i]++;
-            steps++;
+            if (steps == order.length) {
+                order = java.util.Arrays.copyOf(order, 2 * steps);
+            }
+            order[steps++] = i;
             if (k[i] < maxK) {
                 events.push((k[i] + 1) / abs[i], i);
             }
@@ -91,20 +95,9 @@ final class ExtendedCode {
                 bestSteps = steps;
             }
         }
-        // replay the same event order up to the best point (recomputing k from t could round differently)
         System.arraycopy(start, 0, k, 0, n);
-        events.clear();
-        for (int i = 0; i < n; i++) {
-            if (k[i] < maxK && abs[i] > 0) {
-                events.push((k[i] + 1) / abs[i], i);
-            }
-        }
         for (int s = 0; s < bestSteps; s++) {
-            int i = events.pop();
-            k[i]++;
-            if (k[i] < maxK) {
-                events.push((k[i] + 1) / abs[i], i);
-            }
+            k[order[s]]++;
         }
     }
 
@@ -114,10 +107,8 @@ final class ExtendedCode {
      */
     static void encode(float[] rot, float[] rotatedCentroid, int pdim, int ex, double[] abs, int[] k, long[] planes, int off,
                        double[] out) {
-        double norm = 0;
         for (int i = 0; i < pdim; i++) {
             abs[i] = Math.abs(rot[i]);
-            norm += abs[i] * abs[i];
         }
         magnitudes(abs, pdim, ex, k);
         int maxK = (1 << ex) - 1;
@@ -227,10 +218,6 @@ final class ExtendedCode {
 
         double minKey() {
             return keys[0];
-        }
-
-        void clear() {
-            size = 0;
         }
 
         void push(double key, int value) {
