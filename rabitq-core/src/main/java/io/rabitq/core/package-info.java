@@ -15,7 +15,8 @@
  * one, and every kernel returns the same floats bit for bit. Results depend only on the data, the options and the
  * seed — not on the kernel, the thread count or whether queries are searched alone or in a batch. Vectors are
  * validated before use (dimension, finite components, non-zero under cosine) and cosine vectors are normalized in
- * one place ({@link io.rabitq.core.Vectors#prepare}). Where a distance is computed: the estimate in the kernels
- * ({@code ScalarScanKernel}, {@code PanamaScanKernel}), the exact rerank in {@code IvfEngine.exact}.
+ * one place ({@link io.rabitq.core.Vectors#prepare}). Where a distance is computed: the 1-bit estimate in the kernels
+ * ({@code ScalarScanKernel}, {@code PanamaScanKernel}), the extended (multi-bit) estimate in {@code ExtendedCode}, the
+ * exact rerank (only for indexes that keep raw vectors) in {@code IvfEngine.exact}.
  */
 package io.rabitq.core;
