@@ -68,7 +68,9 @@ final class Peers {
             index.add(i, base[i]);
         }
         index.build();
-        String name = "ours IvfRabitqIndex " + index.bits() + "-bit" + (index.hasRawVectors() ? " + raw rerank" : ", no raw");
+        // the index's own count of what it holds, beside the suite's heap measurement (the bytes/vector column)
+        String name = String.format("ours IvfRabitqIndex %d-bit%s (memoryBytes %.0f B/vector)", index.bits(),
+                index.hasRawVectors() ? " + raw rerank" : ", no raw", (double) index.memoryBytes() / base.length);
         return new Engine() {
             public String name() {
                 return name;

@@ -28,5 +28,9 @@ class ReportTest {
         assertEquals("", Report.trails(List.of(row("hnswlib", "40", 1, 0.97, 1000))), "no ours rows, nothing to say");
         assertTrue(Report.trails(List.of(row("ours IvfRabitqIndex", "nprobe 2", 1, 0.6, 9000), row("hnswlib", "40", 1, 0.97, 1000)))
                 .contains("ours does not reach it"));
+        String two = Report.trails(List.of(row("ours IvfRabitqIndex 7-bit, no raw", "nprobe 64", 1, 0.96, 2700),
+                row("ours IvfRabitqIndex 1-bit + raw rerank", "nprobe 64", 1, 0.96, 4100), row("bbq", "40", 1, 0.955, 3700)));
+        assertTrue(two.contains("≥ 0.95: **ours 7-bit, no raw trails bbq**: 2700 q/s (nprobe 64) is 0.73×"), two);
+        assertFalse(two.contains("1-bit + raw rerank trails"), "each of our engines is compared on its own: " + two);
     }
 }
