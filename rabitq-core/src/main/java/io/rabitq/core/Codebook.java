@@ -100,16 +100,18 @@ public final class Codebook implements Serializable {
     }
 
     /**
-     * The default nprobe of an IVF index of this codebook, measured on {@code n} prepared sample rows (row-major): encoded
-     * as the index would store them (with raw vectors if {@code keepRaw}), the smallest nprobe at which 200 of them,
+     * The default nprobe of an IVF index of this codebook, measured on the first {@code n} (at most 50,000) prepared sample
+     * rows (row-major): encoded as the index would store them (with raw vectors if {@code keepRaw}), the smallest nprobe
+     * at which 200 of them,
      * searched among all, find 96% of their 10 exact nearest others (see {@link IvfRabitqIndex#nprobe()}).
      */
     public int calibrateNprobe(float[] rows, int n, boolean keepRaw) {
+        n = Math.min(n, NprobeCalibration.MAX_SAMPLE_ROWS);
         long[] ids = new long[n];
         Arrays.setAll(ids, i -> i);
         float[] sample = n * dim == rows.length ? rows : Arrays.copyOf(rows, n * dim);
         IvfEngine engine = IvfEngine.encodeAll(this, ids, sample, false, keepRaw, Kernels.scan());
-        return NprobeCalibration.smallestNprobe(engine, ids, sample, 200, seed);
+        return NprobeCalibration.smallestNprobe(engine, ids, sample, seed);
     }
 
     /** The quantizer of this codebook's rotation for the given query mode. */

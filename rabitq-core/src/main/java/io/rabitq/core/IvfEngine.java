@@ -50,7 +50,16 @@ final class IvfEngine {
     /** Assigns every row (row-major, prepared) to its cluster of {@code book} and encodes each cluster, in parallel. */
     static IvfEngine encodeAll(Codebook book, long[] ids, float[] vectors, boolean foldCentroids, boolean keepRaw,
                                ScanKernel kernel) {
-        int n = ids.length;
+        ClusterCodes[] clusters = encodeClusters(book, ids, vectors, ids.length, foldCentroids, keepRaw, kernel.needsPackedCodes());
+        return new IvfEngine(book, foldCentroids, kernel, clusters);
+    }
+
+    /**
+     * Assigns the first {@code n} rows (row-major, prepared) to their clusters of {@code book} and encodes each cluster in
+     * parallel; one entry per cluster, empty clusters included.
+     */
+    static ClusterCodes[] encodeClusters(Codebook book, long[] ids, float[] vectors, int n, boolean foldCentroids,
+                                         boolean keepRaw, boolean pack) {
         int dim = book.dim();
         int k = book.nlist();
         int[] assign = new int[n];
@@ -76,9 +85,9 @@ final class IvfEngine {
                 cid[j] = ids[rows[j]];
                 System.arraycopy(vectors, rows[j] * dim, cvec, j * dim, dim);
             }
-            clusters[c] = book.encode(c, cid, cvec, foldCentroids, keepRaw, kernel.needsPackedCodes());
+            clusters[c] = book.encode(c, cid, cvec, foldCentroids, keepRaw, pack);
         });
-        return new IvfEngine(book, foldCentroids, kernel, clusters);
+        return clusters;
     }
 
     /** An engine over clusters already encoded with {@code codebook}. */

@@ -94,8 +94,8 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     @Override
     void built(IvfEngine engine, long[] ids, float[] rows, int n) {
-        calibratedNprobe = ids != null ? NprobeCalibration.smallestNprobe(engine, ids, rows, 200, options.seed())
-                : engine.codebook.calibrateNprobe(rows, Math.min(n, 50_000), keepsRawVectors());
+        calibratedNprobe = ids != null ? NprobeCalibration.smallestNprobe(engine, ids, rows, options.seed())
+                : engine.codebook.calibrateNprobe(rows, n, keepsRawVectors());
     }
 
     /** Restores the measured default nprobe recorded in a snapshot (0: none). */

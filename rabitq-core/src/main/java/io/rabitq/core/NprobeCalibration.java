@@ -16,25 +16,29 @@ final class NprobeCalibration {
      */
     static final double TARGET_RECALL = 0.96;
     static final int K = 10;
+    /** Sample rows searched as queries. */
+    private static final int SAMPLES = 200;
+    /** Most rows a sample-only calibration ({@link Codebook#calibrateNprobe}) encodes. */
+    static final int MAX_SAMPLE_ROWS = 50_000;
     private static final int[] LADDER = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
 
     private NprobeCalibration() {
     }
 
     /**
-     * The smallest nprobe of the ladder whose recall@10 on up to {@code samples} seeded sample rows reaches
+     * The smallest nprobe of the ladder whose recall@10 on up to {@value #SAMPLES} seeded sample rows reaches
      * {@link #TARGET_RECALL} (a row's own id does not count) and whose probes give every sample 10 other rows, or
      * {@code nlist} if none below it does.
      *
      * @param rows {@code n} prepared rows (row-major), the ones the engine was built from, with their {@code ids}
      */
-    static int smallestNprobe(IvfEngine engine, long[] ids, float[] rows, int samples, long seed) {
+    static int smallestNprobe(IvfEngine engine, long[] ids, float[] rows, long seed) {
         int n = ids.length;
         int dim = engine.dim;
         if (n <= K + 1 || engine.nlist == 1) {
             return engine.nlist;
         }
-        int m = Math.min(samples, n);
+        int m = Math.min(SAMPLES, n);
         int[] picked = stratified(n, m, SeededRandom.forPurpose(seed, 9));
         float[][] queries = new float[m][];
         for (int j = 0; j < m; j++) {

@@ -137,10 +137,8 @@ public abstract class QuantizedIndex implements AnnIndex {
             System.arraycopy(Vectors.prepare(options.metric(), "sample row " + i, sample[i], dim), 0, rows, i * dim, dim);
         }
         int n = (int) Math.min(Integer.MAX_VALUE, Math.max(expectedSize, sample.length));
-        int nlist = options.nlist() > 0 ? options.nlist() : defaultNlist(n);
-        int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
-        Codebook book = Codebook.train(options.metric(), dim, rows, sample.length, nlist, options.rotation(), options.seed(),
-                codeBits, bits());
+        Codebook book = Codebook.train(options.metric(), dim, rows, sample.length, nlist(n), options.rotation(), options.seed(),
+                codeBits(), bits());
         streaming = new StreamingBuild(book, foldsCentroids(), keepsRawVectors());
         trainingSample = rows;
     }
@@ -187,11 +185,8 @@ public abstract class QuantizedIndex implements AnnIndex {
         if (store.size() == 0) {
             throw new EmptyIndexException();
         }
-        int n = store.size();
-        int nlist = options.nlist() > 0 ? options.nlist() : defaultNlist(n);
-        int codeBits = options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
-        engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist, options.rotation(),
-                options.seed(), codeBits, bits(), foldsCentroids(), keepsRawVectors(), kernel);
+        engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist(store.size()), options.rotation(),
+                options.seed(), codeBits(), bits(), foldsCentroids(), keepsRawVectors(), kernel);
         built(engine, store.ids(), store.data(), store.size());
         stale = false;
         // The clusters hold every row now (codes, and raw vectors if kept): the store lets go of its copy. A later add
@@ -253,6 +248,16 @@ public abstract class QuantizedIndex implements AnnIndex {
     @Override
     public Metric metric() {
         return options.metric();
+    }
+
+    /** Centroids for {@code n} vectors: the option's, or this index's default. */
+    private int nlist(int n) {
+        return options.nlist() > 0 ? options.nlist() : defaultNlist(n);
+    }
+
+    /** Code length: the option's, or this index's default. */
+    private int codeBits() {
+        return options.codeBits() > 0 ? options.codeBits() : defaultCodeBits(dim);
     }
 
     /** Bits per dimension of the codes: the option's, or this index's default. */

@@ -2,7 +2,6 @@ package io.rabitq.core;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Builds an {@link IvfEngine} from rows that arrive after the codebook was trained on a sample: rows are buffered in
@@ -60,34 +59,9 @@ final class StreamingBuild {
         if (n == 0) {
             return;
         }
-        int[] assign = new int[n];
-        codebook.assignAll(chunkRows, n, assign);
-        int k = codebook.nlist();
-        int[] counts = new int[k];
-        for (int c : assign) {
-            counts[c]++;
-        }
-        int[][] members = new int[k][];
-        for (int c = 0; c < k; c++) {
-            members[c] = new int[counts[c]];
-        }
-        int[] fill = new int[k];
-        for (int i = 0; i < n; i++) {
-            members[assign[i]][fill[assign[i]]++] = i;
-        }
-        ClusterCodes[] encoded = new ClusterCodes[k];
-        IntStream.range(0, k).parallel().filter(c -> counts[c] > 0).forEach(c -> {
-            int[] rows = members[c];
-            long[] ids = new long[rows.length];
-            float[] vectors = new float[rows.length * dim];
-            for (int j = 0; j < rows.length; j++) {
-                ids[j] = chunkIds[rows[j]];
-                System.arraycopy(chunkRows, rows[j] * dim, vectors, j * dim, dim);
-            }
-            encoded[c] = codebook.encode(c, ids, vectors, foldCentroids, keepRaw, false);
-        });
-        for (int c = 0; c < k; c++) {
-            if (encoded[c] != null) {
+        ClusterCodes[] encoded = IvfEngine.encodeClusters(codebook, chunkIds, chunkRows, n, foldCentroids, keepRaw, false);
+        for (int c = 0; c < encoded.length; c++) {
+            if (encoded[c].size > 0) {
                 parts.get(c).add(encoded[c]);
             }
         }

@@ -19,30 +19,57 @@ class EstimatorTest {
     record Pairs(double[] truth, double[] estimate, double[] bound, double[] floatEstimate, double[] floatBound) {
     }
 
-    static Pairs run(int dim, boolean innerProduct, boolean folded, long seed) {
-        Random r = new Random(seed);
-        float[] centroid = new float[dim];
-        for (int d = 0; d < dim; d++) {
-            centroid[d] = (float) (2 * r.nextGaussian());
-        }
-        float[] vectors = new float[VECTORS * dim];
-        long[] ids = new long[VECTORS];
-        float[][] residuals = new float[VECTORS][dim];
-        for (int i = 0; i < VECTORS; i++) {
-            ids[i] = i;
-            double scale = 0.5 + 1.5 * r.nextDouble();
+    /** One cluster of vectors around a centroid and queries each correlated with one of them (fixed seed). */
+    record Data(int dim, float[] centroid, long[] ids, float[] vectors, float[][] queries) {
+        static Data generate(int dim, long seed) {
+            Random r = new Random(seed);
+            float[] centroid = new float[dim];
             for (int d = 0; d < dim; d++) {
-                residuals[i][d] = (float) (scale * r.nextGaussian());
-                vectors[i * dim + d] = centroid[d] + residuals[i][d];
+                centroid[d] = (float) (2 * r.nextGaussian());
             }
+            float[] vectors = new float[VECTORS * dim];
+            long[] ids = new long[VECTORS];
+            float[][] residuals = new float[VECTORS][dim];
+            for (int i = 0; i < VECTORS; i++) {
+                ids[i] = i;
+                double scale = 0.5 + 1.5 * r.nextDouble();
+                for (int d = 0; d < dim; d++) {
+                    residuals[i][d] = (float) (scale * r.nextGaussian());
+                    vectors[i * dim + d] = centroid[d] + residuals[i][d];
+                }
+            }
+            // each query is correlated with one vector so true inner products span a wide range
+            float[][] queries = new float[QUERIES][dim];
+            for (int j = 0; j < QUERIES; j++) {
+                int partner = r.nextInt(VECTORS);
+                double rho = 2 * r.nextDouble() - 1;
+                for (int d = 0; d < dim; d++) {
+                    queries[j][d] = (float) (centroid[d] + rho * residuals[partner][d] + Math.sqrt(1 - rho * rho) * r.nextGaussian());
+                }
+            }
+            return new Data(dim, centroid, ids, vectors, queries);
         }
+
+        /** True distance of vector i to query q: squared L2, or the negative inner product. */
+        double truth(int i, float[] q, boolean innerProduct) {
+            double t = 0;
+            for (int d = 0; d < dim; d++) {
+                double o = vectors[i * dim + d];
+                t += innerProduct ? -o * q[d] : (o - q[d]) * (o - q[d]);
+            }
+            return t;
+        }
+    }
+
+    static Pairs run(int dim, boolean innerProduct, boolean folded, long seed) {
+        Data data = Data.generate(dim, seed);
         ScanKernel kernel = Kernels.scalar();
         Rotation rotation = Rotation.create(RotationKind.FHT_KAC, seed, dim);
         RabitqQuantizer quantizer = new RabitqQuantizer(rotation, innerProduct, folded);
-        ClusterCodes codes = quantizer.encode(centroid, ids, vectors, 1, false, false);
+        ClusterCodes codes = quantizer.encode(data.centroid(), data.ids(), data.vectors(), 1, false, false);
         int pdim = rotation.paddedDim();
         float[] rc = new float[pdim];
-        rotation.rotate(centroid, rc);
+        rotation.rotate(data.centroid(), rc);
         int pairs = VECTORS * QUERIES;
         double[] truth = new double[pairs];
         double[] est = new double[pairs];
@@ -51,13 +78,7 @@ class EstimatorTest {
         double[] fbound = new double[pairs];
         QueryCode code = new QueryCode(pdim);
         for (int j = 0; j < QUERIES; j++) {
-            // each query is correlated with one vector so true inner products span a wide range
-            float[] q = new float[dim];
-            int partner = r.nextInt(VECTORS);
-            double rho = 2 * r.nextDouble() - 1;
-            for (int d = 0; d < dim; d++) {
-                q[d] = (float) (centroid[d] + rho * residuals[partner][d] + Math.sqrt(1 - rho * rho) * r.nextGaussian());
-            }
+            float[] q = data.queries()[j];
             float[] rq = new float[pdim];
             rotation.rotate(q, rq);
             if (folded) {
@@ -73,12 +94,7 @@ class EstimatorTest {
             float[][] scanned = scanAll(kernel, codes, code);
             for (int i = 0; i < VECTORS; i++) {
                 int p = j * VECTORS + i;
-                double t = 0;
-                for (int d = 0; d < dim; d++) {
-                    double o = vectors[i * dim + d];
-                    t += innerProduct ? -o * q[d] : (o - q[d]) * (o - q[d]);
-                }
-                truth[p] = t;
+                truth[p] = data.truth(i, q, innerProduct);
                 est[p] = scanned[0][i];
                 bound[p] = scanned[0][i] - scanned[1][i];
                 fest[p] = RabitqQuantizer.estimateFloat(codes, i, y, (float) ySum, code.clusterTerm);

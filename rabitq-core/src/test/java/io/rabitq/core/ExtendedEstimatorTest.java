@@ -2,7 +2,6 @@ package io.rabitq.core;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,8 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the code's own cosine) covers the errors as the theorem predicts, and the error shrinks about 2x per bit.
  */
 class ExtendedEstimatorTest {
-    static final int VECTORS = 100;
-    static final int QUERIES = 100;
+    static final int VECTORS = EstimatorTest.VECTORS;
+    static final int QUERIES = EstimatorTest.QUERIES;
     static final int[] BITS = {1, 2, 3, 4, 5, 7, 9};
 
     /** Per pair: the true distance, the estimate and the error bound. */
@@ -29,40 +28,20 @@ class ExtendedEstimatorTest {
     }
 
     static Pairs run(int dim, int bits, boolean innerProduct, long seed) {
-        Random r = new Random(seed);
-        float[] centroid = new float[dim];
-        for (int d = 0; d < dim; d++) {
-            centroid[d] = (float) (2 * r.nextGaussian());
-        }
-        float[] vectors = new float[VECTORS * dim];
-        long[] ids = new long[VECTORS];
-        float[][] residuals = new float[VECTORS][dim];
-        for (int i = 0; i < VECTORS; i++) {
-            ids[i] = i;
-            double scale = 0.5 + 1.5 * r.nextDouble();
-            for (int d = 0; d < dim; d++) {
-                residuals[i][d] = (float) (scale * r.nextGaussian());
-                vectors[i * dim + d] = centroid[d] + residuals[i][d];
-            }
-        }
+        EstimatorTest.Data data = EstimatorTest.Data.generate(dim, seed);
         Rotation rotation = Rotation.create(RotationKind.FHT_KAC, seed, dim);
         RabitqQuantizer quantizer = new RabitqQuantizer(rotation, innerProduct, false);
-        ClusterCodes codes = quantizer.encode(centroid, ids, vectors, bits, false, false);
+        ClusterCodes codes = quantizer.encode(data.centroid(), data.ids(), data.vectors(), bits, false, false);
         int pdim = rotation.paddedDim();
         float[] rc = new float[pdim];
-        rotation.rotate(centroid, rc);
+        rotation.rotate(data.centroid(), rc);
         int pairs = VECTORS * QUERIES;
         double[] truth = new double[pairs];
         double[] est = new double[pairs];
         double[] bound = new double[pairs];
         QueryCode code = new QueryCode(pdim);
         for (int j = 0; j < QUERIES; j++) {
-            float[] q = new float[dim];
-            int partner = r.nextInt(VECTORS);
-            double rho = 2 * r.nextDouble() - 1;
-            for (int d = 0; d < dim; d++) {
-                q[d] = (float) (centroid[d] + rho * residuals[partner][d] + Math.sqrt(1 - rho * rho) * r.nextGaussian());
-            }
+            float[] q = data.queries()[j];
             float[] rq = new float[pdim];
             rotation.rotate(q, rq);
             quantizer.prepare(rq, rc, true, code, Kernels.scalar());
@@ -73,12 +52,7 @@ class ExtendedEstimatorTest {
             }
             for (int i = 0; i < VECTORS; i++) {
                 int p = j * VECTORS + i;
-                double t = 0;
-                for (int d = 0; d < dim; d++) {
-                    double o = vectors[i * dim + d];
-                    t += innerProduct ? -o * q[d] : (o - q[d]) * (o - q[d]);
-                }
-                truth[p] = t;
+                truth[p] = data.truth(i, q, innerProduct);
                 if (bits == 1) {
                     est[p] = RabitqQuantizer.estimateFloat(codes, i, code.residual, (float) ySum, code.clusterTerm);
                     bound[p] = codes.fErr[i] * code.errorScale;

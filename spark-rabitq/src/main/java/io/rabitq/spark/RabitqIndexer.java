@@ -39,9 +39,6 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
         implements NeighborParams<RabitqIndexer>, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
-    /** Sample rows the default nprobe is measured on. */
-    static final int CALIBRATION_ROWS = 50_000;
-
     private final String uid;
     private final NeighborParamSet shared;
     private final Param<String> metric;
@@ -227,8 +224,8 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
         }
         RotationKind kind = RotationKind.valueOf(getRotation().toUpperCase(Locale.ROOT));
         Codebook codebook = Codebook.train(m, dim, rows, sample.size(), clusters, kind, getSeed(), 0, getBits());
-        // the default nprobe: measured on (at most 50,000 rows of) the sample, encoded as the bundle will store them
-        int calibrated = codebook.calibrateNprobe(rows, Math.min(sample.size(), CALIBRATION_ROWS), getStoreRaw());
+        // the default nprobe: measured on the sample, encoded as the bundle will store them
+        int calibrated = codebook.calibrateNprobe(rows, sample.size(), getStoreRaw());
         RabitqModel model = copyValues(new RabitqModel(uid, codebook, calibrated), ParamMap.empty()).setParent(this);
         String bundle = getBundlePath();
         if (bundle != null) {
