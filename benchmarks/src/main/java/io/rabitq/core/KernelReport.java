@@ -1,17 +1,21 @@
 package io.rabitq.core;
 
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Runs {@link ScanKernelBenchmark} and prints million vector·queries scanned per second for the scalar and
- * Vector API kernels side by side with their ratio, plus the JVM and CPU it ran on. Extra arguments are
+ * Runs {@link ScanKernelBenchmark} and prints million vector·queries scanned per second for the scalar kernel and
+ * the Vector API kernel at each width side by side, with the narrow widths' ratio to 512 bits, plus the JVM and
+ * CPU it ran on (add {@code -jvmArgsAppend -XX:UseAVX=2} to see an AVX2 server). Extra arguments are
  * JMH options, e.g. {@code -p dim=128 -p queries=16 -wi 2 -i 3}.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ... (plain JMH)
@@ -27,29 +31,38 @@ public final class KernelReport {
         OptionsBuilder opts = new OptionsBuilder();
         opts.parent(cli).include(ScanKernelBenchmark.class.getName());
         Collection<RunResult> results = new Runner(opts.build()).run();
-        List<String[]> rows = new ArrayList<>();
+        Map<String, Map<String, double[]>> rows = new LinkedHashMap<>(); // "dim queries" -> kernel -> {rate, error}
+        Set<String> kernels = new LinkedHashSet<>();
         for (RunResult rr : results) {
             var p = rr.getParams();
-            double scansPerSecond = rr.getPrimaryResult().getScore();
-            double err = rr.getPrimaryResult().getScoreError();
-            int q = Integer.parseInt(p.getParam("queries"));
-            double factor = (double) ScanKernelBenchmark.VECTORS * q / 1e6;
-            rows.add(new String[] {p.getParam("dim"), p.getParam("queries"), p.getParam("kernel"),
-                    String.format("%.0f", scansPerSecond * factor), String.format("%.0f", err * factor)});
+            double factor = (double) ScanKernelBenchmark.VECTORS * Integer.parseInt(p.getParam("queries")) / 1e6;
+            kernels.add(p.getParam("kernel"));
+            rows.computeIfAbsent(String.format("%5s %7s", p.getParam("dim"), p.getParam("queries")), k -> new LinkedHashMap<>())
+                    .put(p.getParam("kernel"), new double[] {rr.getPrimaryResult().getScore() * factor,
+                            rr.getPrimaryResult().getScoreError() * factor});
         }
-        System.out.printf("%nscan kernels, %d vectors per scan, top-100 sink; java %s (%s), %d cpus%n",
+        System.out.printf("%nscan kernels, %d vectors per scan, top-100 sink; java %s (%s), %d cpus, jvm args %s%n",
                 ScanKernelBenchmark.VECTORS, System.getProperty("java.version"), System.getProperty("java.vm.name"),
-                Runtime.getRuntime().availableProcessors());
-        System.out.printf("%5s %7s %12s %12s %10s%n", "dim", "queries", "scalar M/s", "vector M/s", "vector/x");
-        for (String[] s : rows) {
-            if (!s[2].equals("scalar")) {
-                continue;
+                Runtime.getRuntime().availableProcessors(), cli.getJvmArgsAppend().orElse(List.of()));
+        StringBuilder header = new StringBuilder(String.format("%5s %7s", "dim", "queries"));
+        for (String k : kernels) {
+            header.append(String.format(" %16s", k + " M/s"));
+        }
+        System.out.println(header + (kernels.contains("vector-512") ? "  256/512  128/512" : ""));
+        for (Map.Entry<String, Map<String, double[]>> row : rows.entrySet()) {
+            StringBuilder line = new StringBuilder(row.getKey());
+            for (String k : kernels) {
+                double[] r = row.getValue().get(k);
+                line.append(r == null ? String.format(" %16s", "-") : String.format(" %10.0f±%-5.0f", r[0], r[1]));
             }
-            String[] v = rows.stream().filter(x -> x[0].equals(s[0]) && x[1].equals(s[1]) && x[2].equals("vector"))
-                    .findFirst().orElse(null);
-            System.out.printf("%5s %7s %8s±%-4s %8s±%-4s %9s%n", s[0], s[1], s[3], s[4],
-                    v == null ? "-" : v[3], v == null ? "" : v[4],
-                    v == null ? "-" : String.format("%.1fx", Double.parseDouble(v[3]) / Double.parseDouble(s[3])));
+            double[] wide = row.getValue().get("vector-512");
+            for (String narrow : new String[] {"vector-256", "vector-128"}) {
+                double[] r = row.getValue().get(narrow);
+                if (wide != null && r != null) {
+                    line.append(String.format(" %8.2f", r[0] / wide[0]));
+                }
+            }
+            System.out.println(line);
         }
         System.out.println("(M/s = million vector·queries per second; ± is JMH's 99.9% error)");
     }

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH benchmark of one full scan of {@link #VECTORS} codes (one cluster) against a batch of queries, scalar and
- * Vector API kernels side by side, each query keeping its 100 best estimates. Score = scans per second; the
+ * Vector API kernels (512-, 256- and 128-bit) side by side, each query keeping its 100 best estimates. Score = scans per second; the
  * report ({@link KernelReport}) converts it to vector·queries per second. The Vector API kernel needs about
  * seven seconds of JIT warm-up before it is steady, hence eight warm-up iterations. Lives in {@code io.rabitq.core}
  * because the kernel's code and query types are package-private.
@@ -24,12 +24,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xms4g", "-Xmx4g"})
+@Fork(value = 1, jvmArgs = {"--add-modules=jdk.incubator.vector", "-Xms4g", "-Xmx4g"}) // -jvmArgsAppend adds to these
 @Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ScanKernelBenchmark {
-    /** Vectors per scan. */
+    /** Vectors per operation. */
     public static final int VECTORS = 1 << 18;
+    /**
+     * Vectors per cluster: an operation scans {@code VECTORS / CLUSTER} clusters, so the kernel is called as often as in
+     * a search and compiled the normal way (one call over all vectors runs on on-stack replacement, whose speed varied
+     * 7-fold between iterations).
+     */
+    public static final int CLUSTER = 1024;
 
     @Param({"128", "784", "960"})
     public int dim;
@@ -37,11 +43,12 @@ public class ScanKernelBenchmark {
     @Param({"1", "16", "64"})
     public int queries;
 
-    @Param({"scalar", "vector"})
+    /** {@code scalar} or {@code vector-W}: the Vector API kernel at W = 512, 256 or 128 bits (one JVM fork each). */
+    @Param({"scalar", "vector-512", "vector-256", "vector-128"})
     public String kernel;
 
     private ScanKernel scanKernel;
-    private ClusterCodes codes;
+    private ClusterCodes[] clusters;
     private QueryCode[] codesOfQueries;
     private TopSink[] sinks;
 
@@ -62,7 +69,13 @@ public class ScanKernelBenchmark {
 
     @Setup
     public void setup() {
-        scanKernel = kernel.equals("vector") ? Kernels.vector() : Kernels.scalar();
+        if (kernel.startsWith("vector-")) { // each fork is a fresh JVM: the width is set before the kernel class loads
+            System.setProperty(PanamaScanKernel.BITS_PROPERTY, kernel.substring("vector-".length()));
+        }
+        scanKernel = kernel.equals("scalar") ? Kernels.scalar() : Kernels.vector();
+        if (!scanKernel.name().equals(kernel)) {
+            throw new IllegalStateException("asked for kernel " + kernel + ", got " + scanKernel.name());
+        }
         Random r = new Random(1);
         Rotation rotation = Rotation.create(RotationKind.FHT_KAC, 1, dim);
         RabitqQuantizer quantizer = new RabitqQuantizer(rotation, false, false);
@@ -70,11 +83,15 @@ public class ScanKernelBenchmark {
         for (int i = 0; i < vectors.length; i++) {
             vectors[i] = (float) r.nextGaussian();
         }
-        long[] ids = new long[VECTORS];
-        for (int i = 0; i < VECTORS; i++) {
-            ids[i] = i;
+        clusters = new ClusterCodes[VECTORS / CLUSTER];
+        for (int c = 0; c < clusters.length; c++) {
+            long[] ids = new long[CLUSTER];
+            for (int i = 0; i < CLUSTER; i++) {
+                ids[i] = (long) c * CLUSTER + i;
+            }
+            float[] rows = java.util.Arrays.copyOfRange(vectors, c * CLUSTER * dim, (c + 1) * CLUSTER * dim);
+            clusters[c] = quantizer.encode(new float[dim], ids, rows, 1, false, scanKernel.needsPackedCodes());
         }
-        codes = quantizer.encode(new float[dim], ids, vectors, 1, false, scanKernel.needsPackedCodes());
         int pdim = rotation.paddedDim();
         float[] zero = new float[pdim];
         codesOfQueries = new QueryCode[queries];
@@ -96,7 +113,9 @@ public class ScanKernelBenchmark {
         for (int j = 0; j < queries; j++) {
             sinks[j] = new TopSink();
         }
-        scanKernel.scan(codes, codesOfQueries, sinks, queries);
+        for (ClusterCodes c : clusters) {
+            scanKernel.scan(c, codesOfQueries, sinks, queries);
+        }
         return sinks[0].top.size();
     }
 }

@@ -21,9 +21,9 @@ package io.rabitq.core;
  * {@code fErr = s ||r|| sqrt(1/cos^2 - 1) ε0 / sqrt(P - 1)}. Then {@code est = fAdd + G + fRescale <g, Rq>} with G the
  * query's cluster term and {@code lb = est - fErr ||q - c||}.
  *
- * <p>{@code <g, Rq> = 2^(B-1) S_sign + S_e - (2^(B-1) - 1/2) sum(Rq)}, where {@code S_sign} sums Rq over the sign bits and
- * {@code S_e = sum_j 2^j (sum of Rq over the bits of plane j)}; each plane sum reads one 16-entry table per 4 coordinates
- * ({@link QueryTable}), in a fixed order, so every kernel returns the same floats.
+ * <p>{@code <g, Rq> = <u, Rq> - (2^(B-1) - 1/2) sum(Rq)} with the integer code {@code u_i = 2^(B-1) sign_i + e_i}, whose
+ * inner product the scan kernel computes from the bit planes ({@link ScanKernel#codeDot}, vectorized, the same floats in
+ * every kernel).
  */
 final class ExtendedCode {
     /** Largest bits per dimension (1 sign bit + 8 extra bits). */
@@ -134,71 +134,34 @@ final class ExtendedCode {
         out[2] = gc;
     }
 
-    /**
-     * A rotated query {@code y = Rq} as lookup tables: for each group of 4 coordinates, the 16 sums of y over the subsets
-     * of the group, so the sum of y over the set bits of a code plane takes one lookup per 4 coordinates. Built once per
-     * query; 16 bytes per padded dimension, so it stays in L1 cache.
-     */
-    static final class QueryTable {
-        final float[] table;
+    /** A rotated query {@code y = Rq} and its coordinate sum, with the kernel that computes its code inner products. */
+    static final class Query {
+        final float[] y;
         final float sum;
+        final ScanKernel kernel;
 
-        QueryTable(float[] y, int pdim) {
-            table = new float[pdim * 4];
+        Query(float[] y, ScanKernel kernel) {
+            this.y = y;
+            this.kernel = kernel;
             double s = 0;
-            for (int g = 0; g < pdim / 4; g++) {
-                int base = g * 16;
-                for (int m = 1; m < 16; m++) {
-                    table[base + m] = table[base + (m & (m - 1))] + y[4 * g + Integer.numberOfTrailingZeros(m)];
-                }
-                s += (double) y[4 * g] + y[4 * g + 1] + y[4 * g + 2] + y[4 * g + 3];
+            for (float v : y) {
+                s += v;
             }
             sum = (float) s;
-        }
-
-        /**
-         * Sum of y over the set bits of {@code words} words at {@code bits[off]}, in a fixed order: eight running sums
-         * (nibble n of every 32-bit half goes to sum n), added pairwise at the end; independent sums keep the loads in
-         * flight.
-         */
-        float planeSum(long[] bits, int off, int words) {
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            float[] t = table;
-            for (int w = 0; w < words; w++) {
-                long v = bits[off + w];
-                int base = w * 256; // 16 groups of 16 entries per word
-                for (int h = 0; h < 2; h++, v >>>= 32, base += 128) {
-                    s0 += t[base + (int) (v & 15)];
-                    s1 += t[base + 16 + (int) (v >>> 4 & 15)];
-                    s2 += t[base + 32 + (int) (v >>> 8 & 15)];
-                    s3 += t[base + 48 + (int) (v >>> 12 & 15)];
-                    s4 += t[base + 64 + (int) (v >>> 16 & 15)];
-                    s5 += t[base + 80 + (int) (v >>> 20 & 15)];
-                    s6 += t[base + 96 + (int) (v >>> 24 & 15)];
-                    s7 += t[base + 112 + (int) (v >>> 28 & 15)];
-                }
-            }
-            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         }
     }
 
     /** {@code <g, Rq>} of row {@code row} of {@code c}. */
-    static float dot(ClusterCodes c, int row, QueryTable y) {
+    static float dot(ClusterCodes c, int row, Query q) {
         int words = c.words;
         int ex = c.bits - 1;
-        float sign = y.planeSum(c.codes, row * words, words);
-        float e = 0;
-        int base = row * ex * words;
-        for (int j = ex - 1; j >= 0; j--) {
-            e = 2 * e + y.planeSum(c.exPlanes, base + j * words, words);
-        }
         float top = 1 << ex;
-        return Math.fma(top, sign, e) - (top - 0.5f) * y.sum;
+        return q.kernel.codeDot(c.codes, row * words, c.exPlanes, row * ex * words, ex, words, q.y) - (top - 0.5f) * q.sum;
     }
 
     /** The extended estimate of row {@code row} of {@code c}; {@code clusterTerm} as in {@link QueryCode#clusterTerm}. */
-    static float estimate(ClusterCodes c, int row, QueryTable y, float clusterTerm) {
-        return Math.fma(c.fRescaleEx[row], dot(c, row, y), c.fAddEx[row] + clusterTerm);
+    static float estimate(ClusterCodes c, int row, Query q, float clusterTerm) {
+        return Math.fma(c.fRescaleEx[row], dot(c, row, q), c.fAddEx[row] + clusterTerm);
     }
 
     /** A binary min-heap of (t, coordinate) events. */

@@ -4,9 +4,10 @@ import java.lang.System.Logger.Level;
 
 /**
  * Chooses the scan kernel once per JVM, the way Lucene's VectorizationProvider does: the Vector API FastScan
- * kernel when {@code jdk.incubator.vector} is available and the CPU has 512-bit vectors, else the scalar
- * kernel, with a log line that says how to enable the fast one. The system property
- * {@code rabitq.kernel=scalar|vector} forces a choice ({@code vector} fails loudly if it cannot run).
+ * kernel when {@code jdk.incubator.vector} is available, at the CPU's vector width (512 bits on AVX-512, 256 on
+ * AVX2, 128 on NEON and SSE), else the scalar kernel, with a log line that says how to enable the fast one.
+ * The system property {@code rabitq.kernel=scalar|vector} forces a choice ({@code vector} fails loudly if it
+ * cannot run) and {@code rabitq.simd.bits=512|256|128} a narrower width than the CPU's (tests run every width).
  */
 public final class Kernels {
     private static final System.Logger LOG = System.getLogger(Kernels.class.getName());
@@ -35,9 +36,9 @@ public final class Kernels {
             throw new UnsupportedOperationException("the vector kernel needs the Vector API: "
                     + "start the JVM with --add-modules=jdk.incubator.vector");
         }
-        if (!PanamaScanKernel.supported()) {
-            throw new UnsupportedOperationException("the vector kernel needs 512-bit SIMD (AVX-512); "
-                    + "this CPU's preferred vector size is smaller, use the scalar kernel");
+        String unsupported = PanamaScanKernel.unsupportedReason();
+        if (unsupported != null) {
+            throw new UnsupportedOperationException(unsupported + "; use the scalar kernel");
         }
         return new PanamaScanKernel();
     }

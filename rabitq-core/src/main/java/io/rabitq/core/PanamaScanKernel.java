@@ -6,33 +6,60 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * FastScan kernel on the JDK Vector API (512-bit species). For each 32-vector block and 16 dimensions it
- * looks up the low and high nibbles of 64 code bytes in the query's 64-byte table with one byte shuffle each,
- * accumulates in 16-bit lanes with the even/odd split, folds the halves into 2 x 16 integer inner products
- * and evaluates the estimator and bound for 16 vectors per float vector. Every block is scored against all
- * queries of a batch while it is in L1. Loaded only when {@code jdk.incubator.vector} is present.
+ * FastScan kernel on the JDK Vector API, for 512-, 256- or 128-bit vectors ({@link #BITS}, fixed per JVM so the
+ * species are constants the JIT compiles to native instructions). For each 32-vector block and 16 dimensions
+ * it looks up the low and high nibbles of the block's 64 code bytes in the query's 64-byte table with byte
+ * shuffles ({@code W} bytes at a time, W = 64, 32 or 16), accumulates in 16-bit lanes with the even/odd split,
+ * turns the sums into 32 integer inner products and evaluates the estimator and bound for a float vector of
+ * vectors at a time. Every block is scored against all queries of a batch while it is in L1.
+ *
+ * <p>Float reductions keep the scalar kernel's order at every width: the two 16-lane accumulators of
+ * {@link ScalarScanKernel} are held as {@code 16 / FL} parts of FL lanes each, so all widths agree bit for bit.
+ * Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class PanamaScanKernel implements ScanKernel {
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    /** System property forcing the vector width in bits: 512, 256 or 128 (default: the CPU's preferred width). */
+    static final String BITS_PROPERTY = "rabitq.simd.bits";
+    /** Vector width in bits of this JVM's kernel. */
+    static final int BITS = chosenBits(System.getProperty(BITS_PROPERTY));
+
+    private static final VectorShape SHAPE = VectorShape.forBitSize(BITS);
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, SHAPE);
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
+    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SHAPE);
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
+    /** Code bytes per vector (64, 32 or 16) and the chunks of one 64-byte FastScan row. */
+    private static final int W = B.length();
+    private static final int CHUNKS = 64 / W;
+    /** Float lanes, and the parts of one 16-lane scalar-order accumulator. */
+    private static final int FL = F.length();
+    private static final int PARTS = ScalarScanKernel.LANES / FL;
+    /** Bytes that receive a quantized level per float vector: FL lanes of a 64-bit (or wider) byte vector. */
+    private static final VectorSpecies<Byte> LEVELS = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, FL * 8)));
+    private static final VectorMask<Byte> LEVEL_LANES = VectorMask.fromLong(LEVELS, (1L << FL) - 1);
+
     private static final FloatVector TWO_TO_23 = FloatVector.broadcast(F, 8388608f);
     private static final int TWO_TO_23_BITS = Float.floatToIntBits(8388608f);
     /** Largest byte a row contributes per lane: two table entries of four query components each. */
     private static final int MAX_BYTE_SUM = 2 * 4 * QueryCode.MAX_LEVEL;
-    /** Rows accumulated in 16-bit lanes before widening, so both halves together stay below 32768. */
+    /** Rows accumulated in 16-bit lanes before widening, so the two chunks (or halves) together stay below 32768. */
     private static final int CHUNK_ROWS = Short.MAX_VALUE / (2 * MAX_BYTE_SUM);
     private static final VectorShuffle<Short> HALF_SWAP = VectorShuffle.fromOp(S, i -> (i + 16) & 31);
-    private static final ByteVector OFFSET_LOW;
-    private static final ByteVector OFFSET_HIGH;
-    /** PICK[i] moves component i of lane l's group (qu[4 (l / 16) + i]) into lane l. */
+    /**
+     * Table offsets of the nibble indexes: a 64-byte row's bytes [0, 32) hold dimension groups 0 and 1 (low, high
+     * nibble), bytes [32, 64) groups 2 and 3; each group has 16 table entries. Narrower vectors load the table
+     * from the chunk's group pair on (W = 32) or each group's 16 entries on their own (W = 16).
+     */
+    private static final ByteVector OFFSET_LOW = ByteVector.fromArray(B, lanes(64, l -> l & 32), 0);
+    private static final ByteVector OFFSET_HIGH = ByteVector.fromArray(B, lanes(64, l -> (l & 32) + (W >= 32 ? 16 : 0)), 0);
+    /** PICK[c][i] moves component i of lane l's group into lane l of chunk c of a table row. */
     @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Byte>[] PICK = new VectorShuffle[4];
+    private static final VectorShuffle<Byte>[][] PICK = new VectorShuffle[CHUNKS][4];
     /** BIT[i] keeps lane l where bit i of the table entry l % 16 is set. */
     private static final ByteVector[] BIT = new ByteVector[4];
 
@@ -42,40 +69,74 @@ final class PanamaScanKernel implements ScanKernel {
     private static final VectorShuffle<Float>[] PARTNER = new VectorShuffle[4];
     @SuppressWarnings("unchecked")
     private static final VectorMask<Float>[] UPPER = new VectorMask[4];
+    /** Lane l holds l. */
+    private static final IntVector LANE_INDEX = IntVector.fromArray(I, java.util.stream.IntStream.range(0, 16).toArray(), 0);
+    /** Butterfly strides inside one float vector: log2(FL). */
+    private static final int LANE_STRIDES = Integer.numberOfTrailingZeros(FL);
 
     static {
-        for (int s = 0; s < 4; s++) {
+        for (int s = 0; s < LANE_STRIDES; s++) {
             int h = 1 << s;
             PARTNER[s] = VectorShuffle.fromOp(F, l -> l ^ h);
             UPPER[s] = VectorMask.fromLong(F, upperLanes(h));
         }
+        for (int c = 0; c < CHUNKS; c++) {
+            int first = c * W;
+            for (int i = 0; i < 4; i++) {
+                int bit = i;
+                PICK[c][i] = VectorShuffle.fromOp(B, l -> 4 * ((first + l) >>> 4) + bit);
+            }
+        }
         for (int i = 0; i < 4; i++) {
             int bit = i;
-            PICK[i] = VectorShuffle.fromOp(B, l -> 4 * (l >>> 4) + bit);
-            byte[] keep = new byte[64];
-            for (int l = 0; l < 64; l++) {
-                keep[l] = (byte) (((l & 15) >>> bit & 1) != 0 ? 0xFF : 0);
-            }
-            BIT[i] = ByteVector.fromArray(B, keep, 0);
+            BIT[i] = ByteVector.fromArray(B, lanes(W, l -> ((l & 15) >>> bit & 1) != 0 ? 0xFF : 0), 0);
         }
-        byte[] lo = new byte[64];
-        byte[] hi = new byte[64];
-        for (int l = 0; l < 64; l++) {
-            lo[l] = (byte) (l < 32 ? 0 : 32);
-            hi[l] = (byte) (l < 32 ? 16 : 48);
-        }
-        OFFSET_LOW = ByteVector.fromArray(B, lo, 0);
-        OFFSET_HIGH = ByteVector.fromArray(B, hi, 0);
     }
 
-    /** True when this CPU runs 512-bit vectors natively; otherwise the kernel would be emulated and slow. */
-    static boolean supported() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    /** The width asked for by {@code value} (null: the CPU's preferred width, at most 512 bits). */
+    static int chosenBits(String value) {
+        if (value == null) {
+            return Math.min(512, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+        }
+        switch (value) {
+            case "512":
+            case "256":
+            case "128":
+                return Integer.parseInt(value);
+            default:
+                throw new InvalidParameterException("-D" + BITS_PROPERTY + "=" + value + " is not valid; use 512, 256 or 128");
+        }
+    }
+
+    /**
+     * Null when this kernel runs natively here, else why not: the chosen width must be at least 128 bits and no
+     * wider than the CPU's vectors (wider species would be emulated, slower than the scalar kernel).
+     */
+    static String unsupportedReason() {
+        return unsupportedReason(BITS, FloatVector.SPECIES_PREFERRED.vectorBitSize());
+    }
+
+    static String unsupportedReason(int bits, int cpuBits) {
+        if (bits < 128) {
+            return "this CPU's vectors are " + cpuBits + " bits; the vector kernel needs at least 128";
+        }
+        if (bits > cpuBits) {
+            return "-D" + BITS_PROPERTY + "=" + bits + " is wider than this CPU's " + cpuBits + "-bit vectors";
+        }
+        return null;
+    }
+
+    private static byte[] lanes(int n, java.util.function.IntUnaryOperator f) {
+        byte[] a = new byte[n];
+        for (int l = 0; l < n; l++) {
+            a[l] = (byte) f.applyAsInt(l);
+        }
+        return a;
     }
 
     @Override
     public String name() {
-        return "vector";
+        return "vector-" + BITS;
     }
 
     @Override
@@ -91,11 +152,13 @@ final class PanamaScanKernel implements ScanKernel {
         // group g is the sum of qu[16r + 4g + i] over the bits i of x, built as 4 masked broadcasts (sums stay below 128).
         for (int r = 0, rows = paddedDim >>> 4; r < rows; r++) {
             ByteVector src = ByteVector.fromArray(B, qu, r << 4);
-            ByteVector sum = src.rearrange(PICK[0]).and(BIT[0]);
-            for (int i = 1; i < 4; i++) {
-                sum = sum.add(src.rearrange(PICK[i]).and(BIT[i]));
+            for (int c = 0; c < CHUNKS; c++) {
+                ByteVector sum = src.rearrange(PICK[c][0]).and(BIT[0]);
+                for (int i = 1; i < 4; i++) {
+                    sum = sum.add(src.rearrange(PICK[c][i]).and(BIT[i]));
+                }
+                sum.intoArray(lut, (r << 6) + c * W);
             }
-            sum.intoArray(lut, r << 6);
         }
     }
 
@@ -103,8 +166,9 @@ final class PanamaScanKernel implements ScanKernel {
     public void scan(ClusterCodes c, QueryCode[] queries, CandidateSink[] sinks, int n) {
         final int rows = c.paddedDim >>> 4;
         final byte[] packed = c.packed;
-        final float[] est = new float[32];
-        final float[] lb = new float[32];
+        final float[] ip = new float[ClusterCodes.BLOCK];
+        final float[] est = new float[ClusterCodes.BLOCK];
+        final float[] lb = new float[ClusterCodes.BLOCK];
         final int blocks = c.blocks();
         for (int b = 0; b < blocks; b++) {
             final int codeBase = b * rows * 64;
@@ -112,25 +176,37 @@ final class PanamaScanKernel implements ScanKernel {
             for (int j = 0; j < n; j++) {
                 QueryCode q = queries[j];
                 byte[] lut = q.lut;
-                FloatVector ip0 = FloatVector.zero(F);
-                FloatVector ip1 = FloatVector.zero(F);
                 for (int r0 = 0; r0 < rows; r0 += CHUNK_ROWS) {
                     int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-                    ShortVector accAll = ShortVector.zero(S);
-                    ShortVector accOdd = ShortVector.zero(S);
+                    // Chunks whose bytes start at a multiple of 32 hold vectors 0..W/2 (even bytes) and 16.. (odd
+                    // bytes) of the block, the others (only when W = 16) the next W/2 of each half.
+                    ShortVector all0 = ShortVector.zero(S);
+                    ShortVector odd0 = ShortVector.zero(S);
+                    ShortVector all1 = ShortVector.zero(S);
+                    ShortVector odd1 = ShortVector.zero(S);
                     for (int r = r0, off = codeBase + (r0 << 6); r < r1; r++, off += 64) {
-                        ByteVector code = ByteVector.fromArray(B, packed, off);
-                        ByteVector table = ByteVector.fromArray(B, lut, r << 6);
-                        ByteVector lo = code.and((byte) 0x0F).or(OFFSET_LOW).selectFrom(table);
-                        ByteVector hi = code.lanewise(VectorOperators.LSHR, 4).or(OFFSET_HIGH).selectFrom(table);
-                        ShortVector s = lo.add(hi).reinterpretAsShorts();
-                        accAll = accAll.add(s);
-                        accOdd = accOdd.add(s.lanewise(VectorOperators.LSHR, 8));
+                        for (int k = 0; k < CHUNKS; k++) {
+                            ByteVector code = ByteVector.fromArray(B, packed, off + k * W);
+                            int tableAt = (r << 6) + ((k * W) & ~31);
+                            ByteVector tableLow = ByteVector.fromArray(B, lut, tableAt);
+                            ByteVector tableHigh = W == 16 ? ByteVector.fromArray(B, lut, tableAt + 16) : tableLow;
+                            ByteVector lo = code.and((byte) 0x0F).or(OFFSET_LOW).selectFrom(tableLow);
+                            ByteVector hi = code.lanewise(VectorOperators.LSHR, 4).or(OFFSET_HIGH).selectFrom(tableHigh);
+                            ShortVector s = lo.add(hi).reinterpretAsShorts();
+                            if (((k * W) & 31) == 0) {
+                                all0 = all0.add(s);
+                                odd0 = odd0.add(s.lanewise(VectorOperators.LSHR, 8));
+                            } else {
+                                all1 = all1.add(s);
+                                odd1 = odd1.add(s.lanewise(VectorOperators.LSHR, 8));
+                            }
+                        }
                     }
-                    ShortVector accEven = accAll.sub(accOdd.lanewise(VectorOperators.LSHL, 8));
                     // integer-valued floats below 2^24 add exactly, so chunking keeps results bit-identical
-                    ip0 = ip0.add(fold(accEven));
-                    ip1 = ip1.add(fold(accOdd));
+                    widen(all0, odd0, 0, ip, r0 == 0);
+                    if (W == 16) {
+                        widen(all1, odd1, W / 2, ip, r0 == 0);
+                    }
                 }
                 CandidateSink sink = sinks[j];
                 float threshold = sink.threshold();
@@ -140,35 +216,56 @@ final class PanamaScanKernel implements ScanKernel {
                 FloatVector term = FloatVector.broadcast(F, q.clusterTerm);
                 FloatVector negErr = FloatVector.broadcast(F, -q.errorScale);
                 FloatVector rounding = FloatVector.broadcast(F, q.roundingScale);
-                FloatVector e0 = estimate(c, row0, ip0, scale, bias, low, term);
-                FloatVector e1 = estimate(c, row0 + 16, ip1, scale, bias, low, term);
-                FloatVector l0 = FloatVector.fromArray(F, c.fErr, row0)
-                        .fma(negErr, FloatVector.fromArray(F, c.fIp, row0).fma(rounding, e0));
-                FloatVector l1 = FloatVector.fromArray(F, c.fErr, row0 + 16)
-                        .fma(negErr, FloatVector.fromArray(F, c.fIp, row0 + 16).fma(rounding, e1));
-                VectorMask<Float> m0 = l0.compare(VectorOperators.LT, threshold);
-                VectorMask<Float> m1 = l1.compare(VectorOperators.LT, threshold);
-                if (m0.or(m1).anyTrue()) {
-                    e0.intoArray(est, 0);
-                    e1.intoArray(est, 16);
-                    l0.intoArray(lb, 0);
-                    l1.intoArray(lb, 16);
-                    long bits = m0.toLong() | (m1.toLong() << 16);
-                    while (bits != 0) {
-                        int v = Long.numberOfTrailingZeros(bits);
-                        bits &= bits - 1;
-                        if (lb[v] < sink.threshold()) {
-                            sink.offer(row0 + v, est[v], lb[v]);
-                        }
+                long hits = 0;
+                for (int v = 0; v < ClusterCodes.BLOCK; v += FL) {
+                    int row = row0 + v;
+                    FloatVector t = FloatVector.fromArray(F, ip, v).fma(scale, bias);
+                    FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(low, FloatVector.fromArray(F, c.fAdd, row).add(term));
+                    FloatVector fIp = FloatVector.fromArray(F, c.fIp, row);
+                    FloatVector e = fIp.fma(t, u);
+                    FloatVector l = FloatVector.fromArray(F, c.fErr, row).fma(negErr, fIp.fma(rounding, e));
+                    VectorMask<Float> m = l.compare(VectorOperators.LT, threshold);
+                    if (m.anyTrue()) {
+                        e.intoArray(est, v);
+                        l.intoArray(lb, v);
+                        hits |= m.toLong() << v;
+                    }
+                }
+                while (hits != 0) {
+                    int v = Long.numberOfTrailingZeros(hits);
+                    hits &= hits - 1;
+                    if (lb[v] < sink.threshold()) {
+                        sink.offer(row0 + v, est[v], lb[v]);
                     }
                 }
             }
         }
     }
 
+    /**
+     * Splits 16-bit sums of byte pairs into their even bytes (vectors {@code first ..}) and odd bytes (vectors
+     * {@code 16 + first ..}) and stores (or adds) them as floats in {@code ip}. At 512 bits the two 16-lane halves
+     * hold the same vectors (group pairs 0-1 and 2-3) and are added first.
+     */
+    private static void widen(ShortVector all, ShortVector odd, int first, float[] ip, boolean store) {
+        ShortVector even = all.sub(odd.lanewise(VectorOperators.LSHL, 8));
+        if (W == 64) {
+            even = even.add(even.rearrange(HALF_SWAP));
+            odd = odd.add(odd.rearrange(HALF_SWAP));
+        }
+        for (int p = 0, parts = W == 64 ? 1 : 2; p < parts; p++) {
+            put((FloatVector) even.convertShape(VectorOperators.S2F, F, p), ip, first + p * FL, store);
+            put((FloatVector) odd.convertShape(VectorOperators.S2F, F, p), ip, 16 + first + p * FL, store);
+        }
+    }
+
+    private static void put(FloatVector v, float[] a, int at, boolean store) {
+        (store ? v : v.add(FloatVector.fromArray(F, a, at))).intoArray(a, at);
+    }
+
     private static long upperLanes(int h) {
         long bits = 0;
-        for (int l = 0; l < 16; l++) {
+        for (int l = 0; l < FL; l++) {
             if ((l & h) != 0) {
                 bits |= 1L << l;
             }
@@ -176,36 +273,24 @@ final class PanamaScanKernel implements ScanKernel {
         return bits;
     }
 
-    /** Adds the two 16-lane halves of a 16-bit accumulator (the two dimension-group pairs) into 16 floats. */
-    private static FloatVector fold(ShortVector acc) {
-        return (FloatVector) acc.add(acc.rearrange(HALF_SWAP)).convertShape(VectorOperators.S2F, F, 0);
-    }
-
-    private static FloatVector estimate(ClusterCodes c, int row, FloatVector ip, FloatVector scale,
-                                        FloatVector bias, FloatVector low, FloatVector term) {
-        FloatVector t = ip.fma(scale, bias);
-        FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(low, FloatVector.fromArray(F, c.fAdd, row).add(term));
-        return FloatVector.fromArray(F, c.fIp, row).fma(t, u);
-    }
-
-    /** Butterflies of stride h < 16 inside each 16-lane vector (lane l pairs with l ^ h), then whole vectors. */
+    /** Butterflies of stride h < FL inside each vector (lane l pairs with l ^ h), then whole vectors. */
     @Override
     public void fwht(float[] x, int off, int n) {
-        if (n < 16) {
+        if (n < FL) {
             SCALAR.fwht(x, off, n);
             return;
         }
-        for (int i = off; i < off + n; i += 16) {
+        for (int i = off; i < off + n; i += FL) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            for (int s = 0; s < 4; s++) {
+            for (int s = 0; s < LANE_STRIDES; s++) {
                 FloatVector partner = v.rearrange(PARTNER[s]);
                 v = v.add(partner).blend(partner.sub(v), UPPER[s]); // lower lane: a + b; upper lane: a - b
             }
             v.intoArray(x, i);
         }
-        for (int h = 16; h < n; h <<= 1) {
+        for (int h = FL; h < n; h <<= 1) {
             for (int i = off; i < off + n; i += h << 1) {
-                for (int j = i; j < i + h; j += 16) {
+                for (int j = i; j < i + h; j += FL) {
                     FloatVector a = FloatVector.fromArray(F, x, j);
                     FloatVector b = FloatVector.fromArray(F, x, j + h);
                     a.add(b).intoArray(x, j);
@@ -218,7 +303,7 @@ final class PanamaScanKernel implements ScanKernel {
     @Override
     public void butterflies(float[] x, int a, int b, int n, float scale) {
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
+        for (; i + FL <= n; i += FL) {
             FloatVector u = FloatVector.fromArray(F, x, a + i);
             FloatVector v = FloatVector.fromArray(F, x, b + i);
             u.add(v).mul(scale).intoArray(x, a + i);
@@ -234,9 +319,9 @@ final class PanamaScanKernel implements ScanKernel {
         FloatVector lo2 = lo;
         FloatVector hi2 = hi;
         int i = 0;
-        for (; i + 32 <= n; i += 32) { // two chains: a vector min with Java's NaN and -0.0 rules takes several cycles
+        for (; i + 2 * FL <= n; i += 2 * FL) { // two chains: a vector min with Java's NaN and -0.0 rules takes several cycles
             FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector w = FloatVector.fromArray(F, x, i + 16);
+            FloatVector w = FloatVector.fromArray(F, x, i + FL);
             lo = lo.min(v);
             hi = hi.max(v);
             lo2 = lo2.min(w);
@@ -244,7 +329,7 @@ final class PanamaScanKernel implements ScanKernel {
         }
         lo = lo.min(lo2);
         hi = hi.max(hi2);
-        for (; i + 16 <= n; i += 16) {
+        for (; i + FL <= n; i += FL) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             lo = lo.min(v);
             hi = hi.max(v);
@@ -265,37 +350,50 @@ final class PanamaScanKernel implements ScanKernel {
         FloatVector vinv = FloatVector.broadcast(F, inv);
         IntVector sum = IntVector.zero(I);
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
+        for (; i + FL <= n; i += FL) {
             FloatVector f = FloatVector.fromArray(F, y, i).sub(vlo).mul(vinv).add(FloatVector.fromArray(F, dither, i))
                     .max(0f).min((float) QueryCode.MAX_LEVEL);
             FloatVector shifted = f.add(TWO_TO_23);
             IntVector roundedUp = shifted.sub(TWO_TO_23).sub(f).reinterpretAsInts().neg().lanewise(VectorOperators.LSHR, 31);
             IntVector v = shifted.reinterpretAsInts().sub(TWO_TO_23_BITS).sub(roundedUp);
             sum = sum.add(v);
-            v.convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0).reinterpretAsBytes().intoArray(qu, i);
+            ByteVector levels = (ByteVector) v.convertShape(VectorOperators.I2B, LEVELS, 0);
+            if (LEVELS.length() == FL) {
+                levels.intoArray(qu, i);
+            } else {
+                levels.intoArray(qu, i, LEVEL_LANES);
+            }
         }
         return sum.reduceLanes(VectorOperators.ADD) + ScalarScanKernel.quantize(y, i, n, lo, inv, dither, qu);
     }
 
+    /**
+     * Part p of the scalar kernel's two 16-lane accumulators covers elements {@code 32 m + p FL + l} (first) and
+     * {@code 32 m + 16 + p FL + l} (second); the parts are summed lane by lane in the scalar order.
+     */
     @Override
     public float squaredL2(float[] a, float[] b, int off) {
         int n = a.length;
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        for (; i + 32 <= n; i += 32) {
-            FloatVector d0 = FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, off + i));
-            FloatVector d1 = FloatVector.fromArray(F, a, i + 16).sub(FloatVector.fromArray(F, b, off + i + 16));
-            acc0 = d0.fma(d0, acc0);
-            acc1 = d1.fma(d1, acc1);
+        int full = n & ~31;
+        boolean half = n - full >= 16;
+        float s = 0f;
+        for (int p = 0; p < PARTS; p++) {
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            for (int i = p * FL; i < full; i += 32) {
+                FloatVector d0 = FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, off + i));
+                FloatVector d1 = FloatVector.fromArray(F, a, i + 16).sub(FloatVector.fromArray(F, b, off + i + 16));
+                acc0 = d0.fma(d0, acc0);
+                acc1 = d1.fma(d1, acc1);
+            }
+            if (half) {
+                int i = full + p * FL;
+                FloatVector d0 = FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, off + i));
+                acc0 = d0.fma(d0, acc0);
+            }
+            s = addLanes(s, acc0.add(acc1));
         }
-        if (i + 16 <= n) {
-            FloatVector d0 = FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, off + i));
-            acc0 = d0.fma(d0, acc0);
-            i += 16;
-        }
-        float s = sumLanes(acc0.add(acc1));
-        for (; i < n; i++) {
+        for (int i = half ? full + 16 : full; i < n; i++) {
             float d = a[i] - b[off + i];
             s = Math.fma(d, d, s);
         }
@@ -305,33 +403,75 @@ final class PanamaScanKernel implements ScanKernel {
     @Override
     public float dot(float[] a, float[] b, int off) {
         int n = a.length;
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        for (; i + 32 <= n; i += 32) {
-            acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, off + i), acc0);
-            acc1 = FloatVector.fromArray(F, a, i + 16).fma(FloatVector.fromArray(F, b, off + i + 16), acc1);
+        int full = n & ~31;
+        boolean half = n - full >= 16;
+        float s = 0f;
+        for (int p = 0; p < PARTS; p++) {
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            for (int i = p * FL; i < full; i += 32) {
+                acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, off + i), acc0);
+                acc1 = FloatVector.fromArray(F, a, i + 16).fma(FloatVector.fromArray(F, b, off + i + 16), acc1);
+            }
+            if (half) {
+                int i = full + p * FL;
+                acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, off + i), acc0);
+            }
+            s = addLanes(s, acc0.add(acc1));
         }
-        if (i + 16 <= n) {
-            acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, off + i), acc0);
-            i += 16;
-        }
-        float s = sumLanes(acc0.add(acc1));
-        for (; i < n; i++) {
+        for (int i = half ? full + 16 : full; i < n; i++) {
             s = Math.fma(a[i], b[off + i], s);
         }
         return s;
     }
 
-    /** Sequential lane sum, the order {@link ScalarScanKernel} reproduces (reduceLanes has no fixed order). */
-    private static float sumLanes(FloatVector v) {
+    /**
+     * Each 16-coordinate chunk of a code word is decoded in FL-lane parts: the word's bits are broadcast, shifted by
+     * the lane index and masked to one bit per lane, shifted to their plane's weight and or-ed into the integer
+     * values, which are converted (exactly) to floats and multiplied into dot()'s accumulators.
+     */
+    @Override
+    public float codeDot(long[] signs, int signOff, long[] extra, int extraOff, int extraPlanes, int words, float[] y) {
         float s = 0f;
-        for (int l = 0; l < 16; l++) {
+        for (int p = 0; p < PARTS; p++) {
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            for (int w = 0; w < words; w++) {
+                long sign = signs[signOff + w];
+                for (int q = 0; q < 4; q++) {
+                    int shift = 16 * q + p * FL;
+                    IntVector u = laneBits(sign, shift).lanewise(VectorOperators.LSHL, extraPlanes);
+                    for (int j = 0; j < extraPlanes; j++) {
+                        u = u.or(laneBits(extra[extraOff + j * words + w], shift).lanewise(VectorOperators.LSHL, j));
+                    }
+                    FloatVector term = (FloatVector) u.convert(VectorOperators.I2F, 0);
+                    FloatVector yv = FloatVector.fromArray(F, y, 64 * w + shift);
+                    if ((q & 1) == 0) {
+                        acc0 = term.fma(yv, acc0);
+                    } else {
+                        acc1 = term.fma(yv, acc1);
+                    }
+                }
+            }
+            s = addLanes(s, acc0.add(acc1));
+        }
+        return s;
+    }
+
+    /** Lane l holds bit {@code shift + l} of {@code word}. */
+    private static IntVector laneBits(long word, int shift) {
+        return IntVector.broadcast(I, (int) (word >>> shift)).lanewise(VectorOperators.LSHR, LANE_INDEX).and(1);
+    }
+
+    /** {@code s} plus the lanes of {@code v} one at a time, in lane order (reduceLanes has no fixed order). */
+    private static float addLanes(float s, FloatVector v) {
+        for (int l = 0; l < FL; l++) {
             s += v.lane(l);
         }
         return s;
     }
 
+    /** Each 16-column block is computed as {@code 16 / FL} parts of FL columns; every column keeps its own order. */
     @Override
     public void blockDots(float[] x, int xOff, int rows, int dim, float[] table, int b0, int b1, float[] out, int outOff) {
         int columns = table.length / dim;
@@ -339,55 +479,61 @@ final class PanamaScanKernel implements ScanKernel {
         for (; r + 4 <= rows; r += 4) {
             int x0 = xOff + r * dim;
             for (int b = b0; b < b1; b++) {
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = FloatVector.zero(F);
-                FloatVector a2 = FloatVector.zero(F);
-                FloatVector a3 = FloatVector.zero(F);
-                int t = b * dim * 16;
-                for (int d = 0; d < dim; d++, t += 16) {
-                    FloatVector col = FloatVector.fromArray(F, table, t);
-                    a0 = FloatVector.broadcast(F, x[x0 + d]).fma(col, a0);
-                    a1 = FloatVector.broadcast(F, x[x0 + dim + d]).fma(col, a1);
-                    a2 = FloatVector.broadcast(F, x[x0 + 2 * dim + d]).fma(col, a2);
-                    a3 = FloatVector.broadcast(F, x[x0 + 3 * dim + d]).fma(col, a3);
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector a0 = FloatVector.zero(F);
+                    FloatVector a1 = FloatVector.zero(F);
+                    FloatVector a2 = FloatVector.zero(F);
+                    FloatVector a3 = FloatVector.zero(F);
+                    int t = b * dim * 16 + p * FL;
+                    for (int d = 0; d < dim; d++, t += 16) {
+                        FloatVector col = FloatVector.fromArray(F, table, t);
+                        a0 = FloatVector.broadcast(F, x[x0 + d]).fma(col, a0);
+                        a1 = FloatVector.broadcast(F, x[x0 + dim + d]).fma(col, a1);
+                        a2 = FloatVector.broadcast(F, x[x0 + 2 * dim + d]).fma(col, a2);
+                        a3 = FloatVector.broadcast(F, x[x0 + 3 * dim + d]).fma(col, a3);
+                    }
+                    int o = outOff + r * columns + b * 16 + p * FL;
+                    a0.intoArray(out, o);
+                    a1.intoArray(out, o + columns);
+                    a2.intoArray(out, o + 2 * columns);
+                    a3.intoArray(out, o + 3 * columns);
                 }
-                int o = outOff + r * columns + b * 16;
-                a0.intoArray(out, o);
-                a1.intoArray(out, o + columns);
-                a2.intoArray(out, o + 2 * columns);
-                a3.intoArray(out, o + 3 * columns);
             }
         }
         for (; r < rows; r++) {
             int xr = xOff + r * dim;
             int b = b0;
             for (; b + 4 <= b1; b += 4) { // four blocks at once: independent accumulators hide the FMA latency
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = FloatVector.zero(F);
-                FloatVector a2 = FloatVector.zero(F);
-                FloatVector a3 = FloatVector.zero(F);
-                int t = b * dim * 16;
-                int step = dim * 16;
-                for (int d = 0; d < dim; d++, t += 16) {
-                    FloatVector xd = FloatVector.broadcast(F, x[xr + d]);
-                    a0 = xd.fma(FloatVector.fromArray(F, table, t), a0);
-                    a1 = xd.fma(FloatVector.fromArray(F, table, t + step), a1);
-                    a2 = xd.fma(FloatVector.fromArray(F, table, t + 2 * step), a2);
-                    a3 = xd.fma(FloatVector.fromArray(F, table, t + 3 * step), a3);
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector a0 = FloatVector.zero(F);
+                    FloatVector a1 = FloatVector.zero(F);
+                    FloatVector a2 = FloatVector.zero(F);
+                    FloatVector a3 = FloatVector.zero(F);
+                    int t = b * dim * 16 + p * FL;
+                    int step = dim * 16;
+                    for (int d = 0; d < dim; d++, t += 16) {
+                        FloatVector xd = FloatVector.broadcast(F, x[xr + d]);
+                        a0 = xd.fma(FloatVector.fromArray(F, table, t), a0);
+                        a1 = xd.fma(FloatVector.fromArray(F, table, t + step), a1);
+                        a2 = xd.fma(FloatVector.fromArray(F, table, t + 2 * step), a2);
+                        a3 = xd.fma(FloatVector.fromArray(F, table, t + 3 * step), a3);
+                    }
+                    int o = outOff + r * columns + b * 16 + p * FL;
+                    a0.intoArray(out, o);
+                    a1.intoArray(out, o + 16);
+                    a2.intoArray(out, o + 32);
+                    a3.intoArray(out, o + 48);
                 }
-                int o = outOff + r * columns + b * 16;
-                a0.intoArray(out, o);
-                a1.intoArray(out, o + 16);
-                a2.intoArray(out, o + 32);
-                a3.intoArray(out, o + 48);
             }
             for (; b < b1; b++) {
-                FloatVector a = FloatVector.zero(F);
-                int t = b * dim * 16;
-                for (int d = 0; d < dim; d++, t += 16) {
-                    a = FloatVector.broadcast(F, x[xr + d]).fma(FloatVector.fromArray(F, table, t), a);
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector a = FloatVector.zero(F);
+                    int t = b * dim * 16 + p * FL;
+                    for (int d = 0; d < dim; d++, t += 16) {
+                        a = FloatVector.broadcast(F, x[xr + d]).fma(FloatVector.fromArray(F, table, t), a);
+                    }
+                    a.intoArray(out, outOff + r * columns + b * 16 + p * FL);
                 }
-                a.intoArray(out, outOff + r * columns + b * 16);
             }
         }
     }

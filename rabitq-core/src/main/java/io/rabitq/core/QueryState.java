@@ -17,8 +17,8 @@ final class QueryState implements CandidateSink {
     private int clusterId;
     /** The prepared query of the cluster being scanned: its cluster term and error scale. */
     private QueryCode current;
-    /** The rotated query's tables for extended codes, made when the first candidate needs them. */
-    private ExtendedCode.QueryTable table;
+    /** The rotated query for extended estimates, made when the first candidate needs it. */
+    private ExtendedCode.Query extended;
     private int reranked;
     /** The query's own code when the quantizer folds centroids (quantized once per query). */
     QueryCode code;
@@ -90,10 +90,10 @@ final class QueryState implements CandidateSink {
     }
 
     private float extendedEstimate(int row) {
-        if (table == null) {
-            table = new ExtendedCode.QueryTable(rotated, rotated.length);
+        if (extended == null) {
+            extended = new ExtendedCode.Query(rotated, engine.kernel);
         }
-        return ExtendedCode.estimate(cluster, row, table, current.clusterTerm);
+        return ExtendedCode.estimate(cluster, row, extended, current.clusterTerm);
     }
 
     /**

@@ -37,6 +37,15 @@ public interface ScanKernel {
     float dot(float[] a, float[] b, int off);
 
     /**
+     * Inner product of {@code y[0, 64 words)} with a multi-bit code held as bit planes: coordinate i has the integer value
+     * {@code u_i = 2^extraPlanes sign_i + sum_j 2^j extra_j,i}, where {@code sign_i} is bit i of
+     * {@code signs[signOff, signOff + words)} and {@code extra_j,i} bit i of {@code extra[extraOff + j words, ... + words)}.
+     * The floats {@code u_i} are summed with {@code y} exactly as {@link #dot} sums two arrays, so all kernels agree bit
+     * for bit.
+     */
+    float codeDot(long[] signs, int signOff, long[] extra, int extraOff, int extraPlanes, int words, float[] y);
+
+    /**
      * Unnormalized Walsh–Hadamard transform of {@code x[off, off + n)}, {@code n} a power of two: butterflies
      * {@code (a, b) -> (a + b, a - b)} on pairs {@code (j, j + h)} for h = 1, 2, 4, ... Every element sees the same
      * operations in every kernel, so results agree bit for bit.

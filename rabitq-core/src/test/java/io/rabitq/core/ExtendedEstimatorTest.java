@@ -45,7 +45,7 @@ class ExtendedEstimatorTest {
             float[] rq = new float[pdim];
             rotation.rotate(q, rq);
             quantizer.prepare(rq, rc, true, code, Kernels.scalar());
-            ExtendedCode.QueryTable ex = new ExtendedCode.QueryTable(rq, pdim);
+            ExtendedCode.Query ex = new ExtendedCode.Query(rq, Kernels.scan());
             double ySum = 0;
             for (int i = 0; i < pdim; i++) {
                 ySum += code.residual[i];

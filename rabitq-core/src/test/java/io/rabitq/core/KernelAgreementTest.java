@@ -2,6 +2,7 @@ package io.rabitq.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,7 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The scalar and Vector API kernels must produce the same candidates, estimates and bounds, bit for bit. */
+/**
+ * The scalar and Vector API kernels must produce the same candidates, estimates and bounds, bit for bit. The build
+ * runs this class once per vector width (see this module's pom): the default JVM, {@code -Drabitq.simd.bits=256}
+ * and {@code 128}, and a JVM limited to AVX2 whose automatic choice must follow the CPU.
+ */
 class KernelAgreementTest {
     static ScanKernel scalar;
     static ScanKernel vector;
@@ -49,6 +54,32 @@ class KernelAgreementTest {
             calls.add(row + ":" + Float.floatToRawIntBits(estimate) + ":" + Float.floatToRawIntBits(lowerBound));
             top.offer(estimate, row);
         }
+    }
+
+    /** The width this JVM was asked for is the width that runs, forced or chosen from the CPU. */
+    @Test
+    void vectorKernelRunsAtTheChosenWidth() {
+        assumeVector();
+        int cpu = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        String forced = System.getProperty(PanamaScanKernel.BITS_PROPERTY);
+        String expected = "vector-" + (forced != null ? forced : String.valueOf(Math.min(512, cpu)));
+        assertEquals(expected, vector.name());
+        assertEquals(expected, Kernels.scan().name(), "the automatic choice");
+        if (Boolean.getBoolean("rabitq.test.narrowCpu")) {
+            assertTrue(cpu <= 256, "-XX:UseAVX=2 should leave at most 256-bit vectors, the JVM reports " + cpu);
+        }
+    }
+
+    @Test
+    void widthsWiderThanTheCpuAndUnknownWidthsAreRefused() {
+        int cpu = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> PanamaScanKernel.chosenBits("300"));
+        assertTrue(e.getMessage().contains("use 512, 256 or 128"), e.getMessage());
+        assertEquals(Math.min(512, cpu), PanamaScanKernel.chosenBits(null));
+        assertEquals(256, PanamaScanKernel.chosenBits("256"));
+        assertTrue(PanamaScanKernel.unsupportedReason(512, 256).contains("wider than this CPU's 256-bit vectors"));
+        assertTrue(PanamaScanKernel.unsupportedReason(64, 64).contains("at least 128"));
+        assertEquals(null, PanamaScanKernel.unsupportedReason(256, 512));
     }
 
     @ParameterizedTest(name = "dim={0}")
@@ -119,6 +150,63 @@ class KernelAgreementTest {
                 exact += (double) (a[i] - b[7 + i]) * (a[i] - b[7 + i]);
             }
             assertEquals(exact, scalar.squaredL2(a, b, 7), 1e-4 * exact + 1e-6);
+        }
+    }
+
+    /** Extended-code inner products: every number of extra planes, offsets inside longer arrays. */
+    @Test
+    void codeDotsAgreeBitForBit() {
+        assumeVector();
+        Random r = new Random(23);
+        for (int words : new int[] {1, 2, 6, 13}) {
+            float[] y = new float[64 * words];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = (float) r.nextGaussian();
+            }
+            for (int extra = 0; extra <= 8; extra++) {
+                long[] signs = r.longs(words + 3).toArray();
+                long[] planes = r.longs((extra + 1) * words + 2).toArray();
+                float s = scalar.codeDot(signs, 3, planes, 2, extra, words, y);
+                float v = vector.codeDot(signs, 3, planes, 2, extra, words, y);
+                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(v), "words " + words + " extra " + extra);
+                double exact = 0;
+                double magnitude = 0;
+                for (int i = 0; i < y.length; i++) {
+                    long u = (signs[3 + i / 64] >>> i & 1) << extra;
+                    for (int j = 0; j < extra; j++) {
+                        u |= (planes[2 + j * words + i / 64] >>> i & 1) << j;
+                    }
+                    exact += u * (double) y[i];
+                    magnitude += Math.abs(u * (double) y[i]);
+                }
+                assertEquals(exact, s, 1e-6 * magnitude, "words " + words + " extra " + extra);
+            }
+        }
+    }
+
+    /** Centroid dot products: every 16-column block, 1 to 9 rows (the 4-row and single-row paths), any block range. */
+    @Test
+    void blockDotsAgreeBitForBit() {
+        assumeVector();
+        Random r = new Random(21);
+        for (int dim : new int[] {3, 64, 100}) {
+            int columns = 16 * 7;
+            float[] table = new float[columns * dim];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (float) r.nextGaussian();
+            }
+            float[] x = new float[9 * dim + 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            for (int rows = 1; rows <= 9; rows += 4) {
+                float[] s = new float[rows * columns];
+                float[] v = new float[rows * columns];
+                scalar.blockDots(x, 5, rows, dim, table, 1, 7, s, 0);
+                vector.blockDots(x, 5, rows, dim, table, 1, 7, v, 0);
+                assertArrayEquals(s, v, "dim " + dim + " rows " + rows);
+                assertTrue(s[columns - 1] != 0f, "the last column was not computed");
+            }
         }
     }
 
