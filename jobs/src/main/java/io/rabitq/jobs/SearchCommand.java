@@ -35,13 +35,16 @@ final class SearchCommand implements Callable<Integer> {
     int k;
     @Option(names = "--nprobe", defaultValue = "0", description = "clusters probed per query (default: 0 = the bundle's default)")
     int nprobe;
+    @Option(names = "--exact", description = "require exact distances: refused unless the bundle keeps raw vectors "
+            + "(index with --store-raw); without them distances are the codes' estimates")
+    boolean exact;
     @Option(names = "--mode", defaultValue = "errorifexists",
             description = "when --output exists: errorifexists, overwrite or append (default: ${DEFAULT-VALUE})")
     String mode;
 
     @Override
     public Integer call() {
-        checkBeforeSpark();
+        boolean hasRaw = checkBeforeSpark();
         SparkSession spark = Sessions.get("spark-rabitq search");
         try {
             long t0 = System.nanoTime();
@@ -49,15 +52,18 @@ final class SearchCommand implements Callable<Integer> {
             RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, nprobe).write().format("delta").mode(mode).save(output);
             long rows = spark.read().format("delta").load(output).count();
             Phases.line("searched %s against %s (k=%d); results in Delta table %s (%d rows)", t0, queries, bundle, k, output, rows);
-            new Json().put("output", output).put("rows", rows).put("k", k).print();
+            new Json().put("output", output).put("rows", rows).put("k", k).put("distances", hasRaw ? "exact" : "estimated").print();
             return 0;
         } finally {
             spark.stop();
         }
     }
 
-    /** What can be wrong without Spark: k, nprobe, the mode, an output that exists, a bundle that does not open. */
-    private void checkBeforeSpark() {
+    /**
+     * What can be wrong without Spark: k, nprobe, the mode, an output that exists, a bundle that does not open, exact
+     * distances from a bundle without raw vectors. Returns whether the bundle keeps raw vectors.
+     */
+    private boolean checkBeforeSpark() {
         Vectors.checkK(k);
         Vectors.checkNprobeOrDefault(nprobe);
         if (!List.of("errorifexists", "overwrite", "append").contains(mode)) {
@@ -68,11 +74,17 @@ final class SearchCommand implements Callable<Integer> {
             throw new InvalidInputException("--output " + output + " already exists; choose another path, or pass --mode overwrite "
                     + "or --mode append");
         }
+        boolean hasRaw;
         try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {
-            b.manifest();
+            hasRaw = b.manifest().hasRaw();
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundle + " cannot be searched: " + e.getMessage(), e);
         }
+        if (exact && !hasRaw) {
+            throw new InvalidInputException("--exact: bundle " + bundle + " keeps no raw vectors, so its distances are estimates "
+                    + "of its codes; index with --store-raw for exact distances, or search without --exact");
+        }
+        return hasRaw;
     }
 
     /** The local file a path names (plain or {@code file:}), or null for other file systems (checked by Spark then). */

@@ -83,7 +83,7 @@ class CliTest {
         Object[] search = run("search", "--queries", table, "--id-col", "id", "--vector-col", "vector", "--bundle", bundle,
                 "--output", results, "--k", "3");
         assertEquals(0, search[0], (String) search[2]);
-        assertTrue(((String) search[1]).contains("\"rows\":6000"), (String) search[1]);
+        assertTrue(((String) search[1]).contains("\"rows\":6000,\"k\":3,\"distances\":\"estimated\""), (String) search[1]);
         org.apache.spark.sql.SparkSession spark = Sessions.get("CliTest");
         try {
             long selfFirst = spark.read().format("delta").load(results)
@@ -101,6 +101,11 @@ class CliTest {
         Object[] k0 = run("search", "--queries", table, "--bundle", bundle, "--output", dir.resolve("r2").toString(), "--k", "0");
         assertEquals(1, k0[0]);
         assertEquals("error: k must be >= 1 but was 0", ((String) k0[2]).trim());
+        Object[] exact = run("search", "--queries", table, "--bundle", bundle, "--output", dir.resolve("r3").toString(), "--exact");
+        assertEquals(1, exact[0]);
+        assertEquals("error: --exact: bundle " + bundle + " keeps no raw vectors, so its distances are estimates of its codes; "
+                + "index with --store-raw for exact distances, or search without --exact", ((String) exact[2]).trim());
+        assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "refused before any Spark context started");
         Object[] missing = run("index", "--input", dir.resolve("nope").toString(), "--model", model, "--bundle", bundle);
         assertEquals(1, missing[0]);
         assertTrue(((String) missing[2]).contains("does not exist"), (String) missing[2]);

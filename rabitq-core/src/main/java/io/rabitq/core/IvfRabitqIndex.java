@@ -64,7 +64,7 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     }
 
     /**
-     * Whether to keep raw vectors for the exact rerank (default true; set before building). Without them the index
+     * Whether to keep raw vectors for the exact rerank (default {@value #DEFAULT_STORE_RAW}; set before building). Without them the index
      * ranks by the extended code's estimate ({@code bits > 1}) or the 1-bit estimate, and is read-only once built.
      */
     public synchronized IvfRabitqIndex storeRaw(boolean keep) {

@@ -36,6 +36,8 @@ final class PanamaScanKernel implements ScanKernel {
     /** Code bytes per vector (64, 32 or 16) and the chunks of one 64-byte FastScan row. */
     private static final int W = B.length();
     private static final int CHUNKS = 64 / W;
+    /** Passes over a block's rows: two at W = 16, where chunks 0, 2 and 1, 3 hold different vectors. */
+    private static final int PASSES = W == 16 ? 2 : 1;
     /** Float lanes, and the parts of one 16-lane scalar-order accumulator. */
     private static final int FL = F.length();
     private static final int PARTS = ScalarScanKernel.LANES / FL;
@@ -165,102 +167,108 @@ final class PanamaScanKernel implements ScanKernel {
     @Override
     public void scan(ClusterCodes c, QueryCode[] queries, CandidateSink[] sinks, int n) {
         final int rows = c.paddedDim >>> 4;
-        final byte[] packed = c.packed;
         final float[] ip = new float[ClusterCodes.BLOCK];
         final float[] est = new float[ClusterCodes.BLOCK];
         final float[] lb = new float[ClusterCodes.BLOCK];
-        final int blocks = c.blocks();
-        for (int b = 0; b < blocks; b++) {
-            final int codeBase = b * rows * 64;
-            final int row0 = b * ClusterCodes.BLOCK;
+        for (int b = 0, blocks = c.blocks(); b < blocks; b++) {
             for (int j = 0; j < n; j++) {
-                QueryCode q = queries[j];
-                byte[] lut = q.lut;
-                for (int r0 = 0; r0 < rows; r0 += CHUNK_ROWS) {
-                    int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-                    // Chunks whose bytes start at a multiple of 32 hold vectors 0..W/2 (even bytes) and 16.. (odd
-                    // bytes) of the block, the others (only when W = 16) the next W/2 of each half.
-                    ShortVector all0 = ShortVector.zero(S);
-                    ShortVector odd0 = ShortVector.zero(S);
-                    ShortVector all1 = ShortVector.zero(S);
-                    ShortVector odd1 = ShortVector.zero(S);
-                    for (int r = r0, off = codeBase + (r0 << 6); r < r1; r++, off += 64) {
-                        for (int k = 0; k < CHUNKS; k++) {
-                            ByteVector code = ByteVector.fromArray(B, packed, off + k * W);
-                            int tableAt = (r << 6) + ((k * W) & ~31);
-                            ByteVector tableLow = ByteVector.fromArray(B, lut, tableAt);
-                            ByteVector tableHigh = W == 16 ? ByteVector.fromArray(B, lut, tableAt + 16) : tableLow;
-                            ByteVector lo = code.and((byte) 0x0F).or(OFFSET_LOW).selectFrom(tableLow);
-                            ByteVector hi = code.lanewise(VectorOperators.LSHR, 4).or(OFFSET_HIGH).selectFrom(tableHigh);
-                            ShortVector s = lo.add(hi).reinterpretAsShorts();
-                            if (((k * W) & 31) == 0) {
-                                all0 = all0.add(s);
-                                odd0 = odd0.add(s.lanewise(VectorOperators.LSHR, 8));
-                            } else {
-                                all1 = all1.add(s);
-                                odd1 = odd1.add(s.lanewise(VectorOperators.LSHR, 8));
-                            }
-                        }
-                    }
-                    // integer-valued floats below 2^24 add exactly, so chunking keeps results bit-identical
-                    widen(all0, odd0, 0, ip, r0 == 0);
-                    if (W == 16) {
-                        widen(all1, odd1, W / 2, ip, r0 == 0);
-                    }
-                }
-                CandidateSink sink = sinks[j];
-                float threshold = sink.threshold();
-                FloatVector scale = FloatVector.broadcast(F, q.ipScale);
-                FloatVector bias = FloatVector.broadcast(F, q.ipBias);
-                FloatVector low = FloatVector.broadcast(F, q.low);
-                FloatVector term = FloatVector.broadcast(F, q.clusterTerm);
-                FloatVector negErr = FloatVector.broadcast(F, -q.errorScale);
-                FloatVector rounding = FloatVector.broadcast(F, q.roundingScale);
-                long hits = 0;
-                for (int v = 0; v < ClusterCodes.BLOCK; v += FL) {
-                    int row = row0 + v;
-                    FloatVector t = FloatVector.fromArray(F, ip, v).fma(scale, bias);
-                    FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(low, FloatVector.fromArray(F, c.fAdd, row).add(term));
-                    FloatVector fIp = FloatVector.fromArray(F, c.fIp, row);
-                    FloatVector e = fIp.fma(t, u);
-                    FloatVector l = FloatVector.fromArray(F, c.fErr, row).fma(negErr, fIp.fma(rounding, e));
-                    VectorMask<Float> m = l.compare(VectorOperators.LT, threshold);
-                    if (m.anyTrue()) {
-                        e.intoArray(est, v);
-                        l.intoArray(lb, v);
-                        hits |= m.toLong() << v;
-                    }
-                }
-                while (hits != 0) {
-                    int v = Long.numberOfTrailingZeros(hits);
-                    hits &= hits - 1;
-                    if (lb[v] < sink.threshold()) {
-                        sink.offer(row0 + v, est[v], lb[v]);
-                    }
-                }
+                blockSums(c.packed, b * rows * 64, rows, queries[j].lut, ip);
+                emit(c, b * ClusterCodes.BLOCK, queries[j], sinks[j], ip, est, lb);
             }
         }
     }
 
     /**
-     * Splits 16-bit sums of byte pairs into their even bytes (vectors {@code first ..}) and odd bytes (vectors
-     * {@code 16 + first ..}) and stores (or adds) them as floats in {@code ip}. At 512 bits the two 16-lane halves
-     * hold the same vectors (group pairs 0-1 and 2-3) and are added first.
+     * The integer inner products of the 32 codes of a block, from {@code packed[codeBase]}, with a query's table. Chunks
+     * whose bytes start at a multiple of 32 hold vectors {@code [0, W/2)} (even bytes) and {@code [16, 16 + W/2)} (odd
+     * bytes) of the block; at W = 16 the other chunks hold the next W/2 of each half and get a pass of their own. No
+     * vector crosses a method boundary or a branch merge here: C2 would box it (a 5-fold slowdown on JDK 25).
      */
-    private static void widen(ShortVector all, ShortVector odd, int first, float[] ip, boolean store) {
-        ShortVector even = all.sub(odd.lanewise(VectorOperators.LSHL, 8));
-        if (W == 64) {
-            even = even.add(even.rearrange(HALF_SWAP));
-            odd = odd.add(odd.rearrange(HALF_SWAP));
-        }
-        for (int p = 0, parts = W == 64 ? 1 : 2; p < parts; p++) {
-            put((FloatVector) even.convertShape(VectorOperators.S2F, F, p), ip, first + p * FL, store);
-            put((FloatVector) odd.convertShape(VectorOperators.S2F, F, p), ip, 16 + first + p * FL, store);
+    private static void blockSums(byte[] packed, int codeBase, int rows, byte[] lut, float[] ip) {
+        java.util.Arrays.fill(ip, 0f);
+        for (int pass = 0; pass < PASSES; pass++) {
+            int first = pass * W / 2;
+            for (int r0 = 0; r0 < rows; r0 += CHUNK_ROWS) {
+                int r1 = Math.min(rows, r0 + CHUNK_ROWS);
+                ShortVector all = ShortVector.zero(S);
+                ShortVector odd = ShortVector.zero(S);
+                for (int r = r0, off = codeBase + (r0 << 6); r < r1; r++, off += 64) {
+                    for (int i = 0; i < CHUNKS / PASSES; i++) { // a constant trip count, unrolled: no vector loop phi
+                        int k = pass + i * PASSES;
+                        ByteVector code = ByteVector.fromArray(B, packed, off + k * W);
+                        int tableAt = (r << 6) + ((k * W) & ~31);
+                        ByteVector tableLow = ByteVector.fromArray(B, lut, tableAt);
+                        ByteVector tableHigh = W == 16 ? ByteVector.fromArray(B, lut, tableAt + 16) : tableLow;
+                        ByteVector lo = code.and((byte) 0x0F).or(OFFSET_LOW).selectFrom(tableLow);
+                        // high nibbles by a 16-bit shift: x86 has no byte shift, and JDK 17 does not compile one
+                        ByteVector high = code.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
+                        ByteVector hi = high.and((byte) 0x0F).or(OFFSET_HIGH).selectFrom(tableHigh);
+                        ShortVector s = lo.add(hi).reinterpretAsShorts();
+                        all = all.add(s);
+                        odd = odd.add(s.lanewise(VectorOperators.LSHR, 8));
+                    }
+                }
+                ShortVector even = all.sub(odd.lanewise(VectorOperators.LSHL, 8));
+                if (W == 64) { // both 16-lane halves hold the same vectors (group pairs 0-1 and 2-3)
+                    even = even.add(even.rearrange(HALF_SWAP));
+                    odd = odd.add(odd.rearrange(HALF_SWAP));
+                }
+                // integer-valued floats below 2^24 add exactly, so row chunks keep results bit-identical; the part
+                // numbers are literals because the conversion compiles to vector code only for a constant part
+                ((FloatVector) even.convertShape(VectorOperators.S2F, F, 0)).add(FloatVector.fromArray(F, ip, first)).intoArray(ip, first);
+                ((FloatVector) odd.convertShape(VectorOperators.S2F, F, 0)).add(FloatVector.fromArray(F, ip, 16 + first))
+                        .intoArray(ip, 16 + first);
+                if (W != 64) {
+                    ((FloatVector) even.convertShape(VectorOperators.S2F, F, 1)).add(FloatVector.fromArray(F, ip, first + FL))
+                            .intoArray(ip, first + FL);
+                    ((FloatVector) odd.convertShape(VectorOperators.S2F, F, 1)).add(FloatVector.fromArray(F, ip, 16 + first + FL))
+                            .intoArray(ip, 16 + first + FL);
+                }
+            }
         }
     }
 
-    private static void put(FloatVector v, float[] a, int at, boolean store) {
-        (store ? v : v.add(FloatVector.fromArray(F, a, at))).intoArray(a, at);
+    /** Estimates and bounds of the block's vectors from row {@code row0}; offers those whose bound beats the threshold. */
+    private static void emit(ClusterCodes c, int row0, QueryCode q, CandidateSink sink, float[] ip, float[] est, float[] lb) {
+        float threshold = sink.threshold();
+        long hits = 0;
+        for (int v = 0; v < ClusterCodes.BLOCK; v += FL) {
+            hits |= estimate(c, row0, v, q, threshold, ip, est, lb) << v;
+        }
+        while (hits != 0) {
+            int v = Long.numberOfTrailingZeros(hits);
+            hits &= hits - 1;
+            if (lb[v] < sink.threshold()) {
+                sink.offer(row0 + v, est[v], lb[v]);
+            }
+        }
+    }
+
+    /**
+     * Estimates and bounds of the FL vectors from row {@code row0 + v} into {@code est[v..]} and {@code lb[v..]} when
+     * a bound beats {@code threshold}; returns the mask of those.
+     */
+    private static long estimate(ClusterCodes c, int row0, int v, QueryCode q, float threshold, float[] ip, float[] est, float[] lb) {
+        int row = row0 + v;
+        FloatVector t = FloatVector.fromArray(F, ip, v).fma(FloatVector.broadcast(F, q.ipScale), FloatVector.broadcast(F, q.ipBias));
+        FloatVector u = FloatVector.fromArray(F, c.fPpc, row).fma(FloatVector.broadcast(F, q.low),
+                FloatVector.fromArray(F, c.fAdd, row).add(FloatVector.broadcast(F, q.clusterTerm)));
+        FloatVector fIp = FloatVector.fromArray(F, c.fIp, row);
+        FloatVector e = fIp.fma(t, u);
+        FloatVector l = FloatVector.fromArray(F, c.fErr, row).fma(FloatVector.broadcast(F, -q.errorScale),
+                fIp.fma(FloatVector.broadcast(F, q.roundingScale), e));
+        if (!(l.reduceLanes(VectorOperators.MIN) < threshold)) { // no mask: JDK 17 compiles vector compares poorly here
+            return 0;
+        }
+        e.intoArray(est, v);
+        l.intoArray(lb, v);
+        long hits = 0;
+        for (int i = 0; i < FL; i++) {
+            if (lb[v + i] < threshold) {
+                hits |= 1L << i;
+            }
+        }
+        return hits;
     }
 
     private static long upperLanes(int h) {
