@@ -41,8 +41,8 @@ public final class KernelReport {
                     .put(p.getParam("kernel"), new double[] {rr.getPrimaryResult().getScore() * factor,
                             rr.getPrimaryResult().getScoreError() * factor});
         }
-        System.out.printf("%nscan kernels, %d vectors per scan, top-100 sink; java %s (%s), %d cpus, jvm args %s%n",
-                ScanKernelBenchmark.VECTORS, System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        System.out.printf("%nscan kernels, %d vectors in clusters of %d, top-100 sink; java %s (%s), %d cpus, jvm args %s%n",
+                ScanKernelBenchmark.VECTORS, ScanKernelBenchmark.CLUSTER, System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), cli.getJvmArgsAppend().orElse(List.of()));
         StringBuilder header = new StringBuilder(String.format("%5s %7s", "dim", "queries"));
         for (String k : kernels) {

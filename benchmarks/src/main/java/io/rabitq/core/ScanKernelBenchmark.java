@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH benchmark of one full scan of {@link #VECTORS} codes (one cluster) against a batch of queries, scalar and
+ * JMH benchmark of one scan of {@link #VECTORS} codes (clusters of {@link #CLUSTER}) against a batch of queries, scalar and
  * Vector API kernels (512-, 256- and 128-bit) side by side, each query keeping its 100 best estimates. Score = scans per second; the
  * report ({@link KernelReport}) converts it to vector·queries per second. The Vector API kernel needs about
  * seven seconds of JIT warm-up before it is steady, hence eight warm-up iterations. Lives in {@code io.rabitq.core}

@@ -434,41 +434,37 @@ final class PanamaScanKernel implements ScanKernel {
     }
 
     /**
-     * Each 16-coordinate chunk of a code word is decoded in FL-lane parts: the word's bits are broadcast, shifted by
-     * the lane index and masked to one bit per lane, shifted to their plane's weight and or-ed into the integer
-     * values, which are converted (exactly) to floats and multiplied into dot()'s accumulators.
+     * One flat loop over (plane, word) pairs, so the accumulators are the only vectors carried by a loop (a vector
+     * carried by an inner loop of variable length is boxed by C2). Each 16-coordinate chunk of a plane word is decoded
+     * in FL-lane parts: the word's bits are broadcast, shifted by the lane index and masked to one bit per lane,
+     * shifted to the plane's weight and converted (exactly) to floats.
      */
     @Override
     public float codeDot(long[] signs, int signOff, long[] extra, int extraOff, int extraPlanes, int words, float[] y) {
         float s = 0f;
         for (int p = 0; p < PARTS; p++) {
+            int lane0 = p * FL;
             FloatVector acc0 = FloatVector.zero(F);
             FloatVector acc1 = FloatVector.zero(F);
-            for (int w = 0; w < words; w++) {
-                long sign = signs[signOff + w];
-                for (int q = 0; q < 4; q++) {
-                    int shift = 16 * q + p * FL;
-                    IntVector u = laneBits(sign, shift).lanewise(VectorOperators.LSHL, extraPlanes);
-                    for (int j = 0; j < extraPlanes; j++) {
-                        u = u.or(laneBits(extra[extraOff + j * words + w], shift).lanewise(VectorOperators.LSHL, j));
-                    }
-                    FloatVector term = (FloatVector) u.convert(VectorOperators.I2F, 0);
-                    FloatVector yv = FloatVector.fromArray(F, y, 64 * w + shift);
-                    if ((q & 1) == 0) {
-                        acc0 = term.fma(yv, acc0);
-                    } else {
-                        acc1 = term.fma(yv, acc1);
-                    }
-                }
+            for (int t = 0, end = (extraPlanes + 1) * words; t < end; t++) {
+                int plane = t / words;
+                int w = t - plane * words;
+                long word = plane < extraPlanes ? extra[extraOff + t] : signs[signOff + w];
+                int at = 64 * w + lane0;
+                acc0 = weightedBits(word, lane0, plane).fma(FloatVector.fromArray(F, y, at), acc0);
+                acc1 = weightedBits(word, 16 + lane0, plane).fma(FloatVector.fromArray(F, y, at + 16), acc1);
+                acc0 = weightedBits(word, 32 + lane0, plane).fma(FloatVector.fromArray(F, y, at + 32), acc0);
+                acc1 = weightedBits(word, 48 + lane0, plane).fma(FloatVector.fromArray(F, y, at + 48), acc1);
             }
             s = addLanes(s, acc0.add(acc1));
         }
         return s;
     }
 
-    /** Lane l holds bit {@code shift + l} of {@code word}. */
-    private static IntVector laneBits(long word, int shift) {
-        return IntVector.broadcast(I, (int) (word >>> shift)).lanewise(VectorOperators.LSHR, LANE_INDEX).and(1);
+    /** Lane l holds bit {@code shift + l} of {@code word} times {@code 2^weight}, as a float. */
+    private static FloatVector weightedBits(long word, int shift, int weight) {
+        return (FloatVector) IntVector.broadcast(I, (int) (word >>> shift)).lanewise(VectorOperators.LSHR, LANE_INDEX).and(1)
+                .lanewise(VectorOperators.LSHL, weight).convert(VectorOperators.I2F, 0);
     }
 
     /** {@code s} plus the lanes of {@code v} one at a time, in lane order (reduceLanes has no fixed order). */

@@ -196,15 +196,13 @@ final class ScalarScanKernel implements ScanKernel {
     public float codeDot(long[] signs, int signOff, long[] extra, int extraOff, int extraPlanes, int words, float[] y) {
         float[] acc0 = new float[LANES];
         float[] acc1 = new float[LANES];
-        for (int w = 0; w < words; w++) {
-            long sign = signs[signOff + w];
+        for (int t = 0, end = (extraPlanes + 1) * words; t < end; t++) {
+            int plane = t / words;
+            int w = t - plane * words;
+            long word = plane < extraPlanes ? extra[extraOff + t] : signs[signOff + w];
             for (int i = 0; i < 64; i++) {
-                int u = (int) (sign >>> i & 1) << extraPlanes;
-                for (int j = 0; j < extraPlanes; j++) {
-                    u |= (int) (extra[extraOff + j * words + w] >>> i & 1) << j;
-                }
                 float[] acc = (i & 16) == 0 ? acc0 : acc1; // coordinates 32m + l and 32m + 16 + l, as in dot()
-                acc[i & 15] = Math.fma(u, y[64 * w + i], acc[i & 15]);
+                acc[i & 15] = Math.fma((float) ((int) (word >>> i & 1) << plane), y[64 * w + i], acc[i & 15]);
             }
         }
         float s = 0f;

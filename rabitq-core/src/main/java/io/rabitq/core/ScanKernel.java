@@ -40,8 +40,10 @@ public interface ScanKernel {
      * Inner product of {@code y[0, 64 words)} with a multi-bit code held as bit planes: coordinate i has the integer value
      * {@code u_i = 2^extraPlanes sign_i + sum_j 2^j extra_j,i}, where {@code sign_i} is bit i of
      * {@code signs[signOff, signOff + words)} and {@code extra_j,i} bit i of {@code extra[extraOff + j words, ... + words)}.
-     * The floats {@code u_i} are summed with {@code y} exactly as {@link #dot} sums two arrays, so all kernels agree bit
-     * for bit.
+     * Summed in one fixed order, so all kernels agree bit for bit: plane by plane (extra planes 0, 1, ..., then the sign
+     * plane with weight {@code 2^extraPlanes}), word by word, {@code fma(bit * weight, y_i, acc)} into the two 16-lane
+     * accumulators of {@link #dot} (coordinate {@code 32m + l} into the first, {@code 32m + 16 + l} into the second),
+     * whose lanes are then added in order.
      */
     float codeDot(long[] signs, int signOff, long[] extra, int extraOff, int extraPlanes, int words, float[] y);
 
