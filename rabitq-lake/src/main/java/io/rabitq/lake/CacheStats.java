@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
  * @param primes        indexes built or loaded into the cache
  * @param sharedHits    misses answered by an index another key had already cached under the same witness
  * @param invalidations pointers dropped ({@link Lake#invalidate}, refresh) and entries freed by a pointer moving on
- * @param evictions     entries dropped to respect the entry or byte cap
+ * @param evictions     entries dropped to respect the entry or byte cap (per backend or collection: charged to the keys
+ *                      that pointed at the entry, or to the key that primed it when none did)
  * @param lastPrimeMs   wall time of the last prime (pull/load + build), NaN before the first
  * @param avgPrimeMs    mean prime time, NaN before the first
  * @param hitRate       hits / (hits + misses), NaN before the first search

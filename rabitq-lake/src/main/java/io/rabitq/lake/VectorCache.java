@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -35,11 +36,14 @@ public final class VectorCache {
 
     private static final class Entry {
         final QuantizedIndex index;
+        /** The key that put it in the cache: charged for its eviction when no key points at it any more. */
+        final Key owner;
         final long bytes;
         volatile long lastUsedNanos = System.nanoTime();
 
-        Entry(QuantizedIndex index) {
+        Entry(QuantizedIndex index, Key owner) {
             this.index = index;
+            this.owner = owner;
             this.bytes = index.memoryBytes();
         }
     }
@@ -157,7 +161,7 @@ public final class VectorCache {
                 install(key, witness, generation, true);
                 return existing.index;
             }
-            insert(witness, index);
+            insert(key, witness, index);
             long nanos = System.nanoTime() - t0;
             count(key, c -> c.primed(nanos));
             install(key, witness, generation, false);
@@ -191,7 +195,7 @@ public final class VectorCache {
     /** Installs an index loaded from elsewhere (a saved cache directory, a bundle partition) under {@code key}. */
     public synchronized void installPrebuilt(Key key, String witness, String generation, QuantizedIndex index) {
         if (!entries.containsKey(witness)) {
-            insert(witness, index);
+            insert(key, witness, index);
         }
         install(key, witness, generation, false);
         evictOverCaps(witness);
@@ -208,8 +212,8 @@ public final class VectorCache {
         return true;
     }
 
-    private void insert(String witness, QuantizedIndex index) {
-        Entry e = new Entry(index);
+    private void insert(Key owner, String witness, QuantizedIndex index) {
+        Entry e = new Entry(index, owner);
         if (e.bytes > maxBytes) {
             throw new LakeException("an index of " + e.bytes + " bytes exceeds the cache's byte cap of " + maxBytes
                     + "; raise maxBytes");
@@ -260,9 +264,15 @@ public final class VectorCache {
                 return;
             }
             String w = victim;
-            pointers.entrySet().removeIf(p -> p.getValue().witness().equals(w));
-            bytes -= entries.remove(victim).bytes;
+            List<Key> holders = pointers.entrySet().stream().filter(p -> p.getValue().witness().equals(w))
+                    .map(Map.Entry::getKey).toList();
+            holders.forEach(pointers::remove);
+            Entry gone = entries.remove(victim);
+            bytes -= gone.bytes;
             global.evictions.increment();
+            for (Key k : holders.isEmpty() ? List.of(gone.owner) : holders) {
+                countPerKey(k, c -> c.evictions.increment());
+            }
         }
     }
 
@@ -316,6 +326,10 @@ public final class VectorCache {
 
     private void count(Key key, java.util.function.Consumer<CacheStats.Counter> event) {
         event.accept(global);
+        countPerKey(key, event);
+    }
+
+    private void countPerKey(Key key, java.util.function.Consumer<CacheStats.Counter> event) {
         event.accept(byBackend.computeIfAbsent(key.backend(), b -> new CacheStats.Counter()));
         event.accept(byCollection.computeIfAbsent(key, k -> new CacheStats.Counter()));
     }

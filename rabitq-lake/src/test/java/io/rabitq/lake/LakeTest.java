@@ -223,6 +223,10 @@ class LakeTest {
             }
             assertEquals(2, lake.cache().entryCount());
             assertEquals(1, lake.cache().stats().evictions());
+            assertEquals(1, lake.cache().statsByBackend().get("mem").evictions(), "the backend's counter follows the global one");
+            var byCollection = lake.cache().statsByCollection();
+            assertEquals(1, byCollection.get(new VectorCache.Key("mem", "c0")).evictions(), "charged to the evicted collection");
+            assertEquals(0, byCollection.get(new VectorCache.Key("mem", "c1")).evictions() + byCollection.get(new VectorCache.Key("mem", "c2")).evictions());
             assertNull(lake.cache().witnessOf(new VectorCache.Key("mem", "c0")), "the least recently used collection went");
             assertEquals(3, lake.searchOne("mem", "c0", d.queryRow(0), 3).size(), "and is primed again when searched");
             assertEquals(4, lake.cache().stats().primes());
