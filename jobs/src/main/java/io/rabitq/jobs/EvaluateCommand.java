@@ -1,10 +1,10 @@
 package io.rabitq.jobs;
 
-import io.rabitq.bundle.Bundle;
 import io.rabitq.core.Metric;
+import io.rabitq.core.Vectors;
 import io.rabitq.spark.ExactSearch;
+import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqSearch;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
@@ -40,15 +40,18 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // what can be wrong without Spark is refused before it starts (reading the tables takes the most time)
+        Vectors.checkK(k);
+        Vectors.checkNprobeOrDefault(nprobe);
+        if (sample < 1) {
+            throw new InvalidInputException("--sample must be >= 1 but was " + sample);
+        }
+        Metric metric = Metric.parse(SearchCommand.manifestBeforeSpark(bundle).metric());
         SparkSession spark = Sessions.get("spark-rabitq evaluate");
         try {
             Dataset<Row> base = Sessions.read(spark, input, null).rows();
             Dataset<Row> q = Sessions.read(spark, queries, null).rows().orderBy(queryIdCol).limit(sample).cache();
             long nq = q.count();
-            Metric metric;
-            try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {
-                metric = Metric.parse(b.manifest().metric());
-            }
             long t0 = System.nanoTime();
             List<Row> found = RabitqSearch.searchBatch(q, queryIdCol, queryVectorCol, bundle, k, nprobe).collectAsList();
             double searchSeconds = Phases.seconds(t0);

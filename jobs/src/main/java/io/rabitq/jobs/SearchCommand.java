@@ -2,6 +2,7 @@ package io.rabitq.jobs;
 
 import io.rabitq.bundle.Bundle;
 import io.rabitq.bundle.BundleException;
+import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Vectors;
 import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqSearch;
@@ -74,17 +75,21 @@ final class SearchCommand implements Callable<Integer> {
             throw new InvalidInputException("--output " + output + " already exists; choose another path, or pass --mode overwrite "
                     + "or --mode append");
         }
-        boolean hasRaw;
-        try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {
-            hasRaw = b.manifest().hasRaw();
-        } catch (BundleException e) {
-            throw new InvalidInputException("bundle " + bundle + " cannot be searched: " + e.getMessage(), e);
-        }
+        boolean hasRaw = manifestBeforeSpark(bundle).hasRaw();
         if (exact && !hasRaw) {
             throw new InvalidInputException("--exact: bundle " + bundle + " keeps no raw vectors, so its distances are estimates "
                     + "of its codes; index with --store-raw for exact distances, or search without --exact");
         }
         return hasRaw;
+    }
+
+    /** The manifest of the live generation of {@code bundle} (quick verification), or an error that names the bundle. */
+    static Manifest manifestBeforeSpark(String bundle) {
+        try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {
+            return b.manifest();
+        } catch (BundleException e) {
+            throw new InvalidInputException("bundle " + bundle + " cannot be searched: " + e.getMessage(), e);
+        }
     }
 
     /** The local file a path names (plain or {@code file:}), or null for other file systems (checked by Spark then). */

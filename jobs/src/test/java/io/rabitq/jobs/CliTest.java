@@ -106,6 +106,11 @@ class CliTest {
         assertEquals("error: --exact: bundle " + bundle + " keeps no raw vectors, so its distances are estimates of its codes; "
                 + "index with --store-raw for exact distances, or search without --exact", ((String) exact[2]).trim());
         assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "refused before any Spark context started");
+        Object[] noBundle = run("evaluate", "--input", table, "--queries", table, "--bundle", dir.resolve("no-bundle").toString());
+        assertEquals(1, noBundle[0]);
+        assertTrue(((String) noBundle[2]).trim().startsWith("error: bundle " + dir.resolve("no-bundle") + " cannot be searched: "),
+                (String) noBundle[2]);
+        assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "evaluate refuses a missing bundle before Spark starts");
         Object[] missing = run("index", "--input", dir.resolve("nope").toString(), "--model", model, "--bundle", bundle);
         assertEquals(1, missing[0]);
         assertTrue(((String) missing[2]).contains("does not exist"), (String) missing[2]);
