@@ -70,7 +70,7 @@ public class ScanKernelBenchmark {
     @Setup
     public void setup() {
         if (kernel.startsWith("vector-")) { // each fork is a fresh JVM: the width is set before the kernel class loads
-            System.setProperty(PanamaScanKernel.BITS_PROPERTY, kernel.substring("vector-".length()));
+            System.setProperty(Kernels.SIMD_BITS_PROPERTY, kernel.substring("vector-".length()));
         }
         scanKernel = kernel.equals("scalar") ? Kernels.scalar() : Kernels.vector();
         if (!scanKernel.name().equals(kernel)) {

@@ -12,6 +12,8 @@ import java.lang.System.Logger.Level;
 public final class Kernels {
     private static final System.Logger LOG = System.getLogger(Kernels.class.getName());
     public static final String PROPERTY = "rabitq.kernel";
+    /** System property forcing the vector kernel's width in bits: 512, 256 or 128 (default: the CPU's). */
+    public static final String SIMD_BITS_PROPERTY = "rabitq.simd.bits";
 
     private Kernels() {
     }
@@ -43,7 +45,23 @@ public final class Kernels {
         return new PanamaScanKernel();
     }
 
+    /** The width {@code value} of {@link #SIMD_BITS_PROPERTY} forces, or 0 when it is null (the CPU's width). */
+    static int forcedSimdBits(String value) {
+        if (value == null) {
+            return 0;
+        }
+        switch (value) {
+            case "512":
+            case "256":
+            case "128":
+                return Integer.parseInt(value);
+            default:
+                throw new InvalidParameterException("-D" + SIMD_BITS_PROPERTY + "=" + value + " is not valid; use 512, 256 or 128");
+        }
+    }
+
     static ScanKernel select(String choice) {
+        forcedSimdBits(System.getProperty(SIMD_BITS_PROPERTY)); // a mistyped width fails here, never as a silent fallback
         switch (choice) {
             case "scalar":
                 return scalar();

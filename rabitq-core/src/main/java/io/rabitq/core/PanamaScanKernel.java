@@ -23,10 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class PanamaScanKernel implements ScanKernel {
-    /** System property forcing the vector width in bits: 512, 256 or 128 (default: the CPU's preferred width). */
-    static final String BITS_PROPERTY = "rabitq.simd.bits";
     /** Vector width in bits of this JVM's kernel. */
-    static final int BITS = chosenBits(System.getProperty(BITS_PROPERTY));
+    static final int BITS = chosenBits(System.getProperty(Kernels.SIMD_BITS_PROPERTY));
 
     private static final VectorShape SHAPE = VectorShape.forBitSize(BITS);
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, SHAPE);
@@ -97,17 +95,8 @@ final class PanamaScanKernel implements ScanKernel {
 
     /** The width asked for by {@code value} (null: the CPU's preferred width, at most 512 bits). */
     static int chosenBits(String value) {
-        if (value == null) {
-            return Math.min(512, FloatVector.SPECIES_PREFERRED.vectorBitSize());
-        }
-        switch (value) {
-            case "512":
-            case "256":
-            case "128":
-                return Integer.parseInt(value);
-            default:
-                throw new InvalidParameterException("-D" + BITS_PROPERTY + "=" + value + " is not valid; use 512, 256 or 128");
-        }
+        int forced = Kernels.forcedSimdBits(value);
+        return forced > 0 ? forced : Math.min(512, FloatVector.SPECIES_PREFERRED.vectorBitSize());
     }
 
     /**
@@ -123,7 +112,7 @@ final class PanamaScanKernel implements ScanKernel {
             return "this CPU's vectors are " + cpuBits + " bits; the vector kernel needs at least 128";
         }
         if (bits > cpuBits) {
-            return "-D" + BITS_PROPERTY + "=" + bits + " is wider than this CPU's " + cpuBits + "-bit vectors";
+            return "-D" + Kernels.SIMD_BITS_PROPERTY + "=" + bits + " is wider than this CPU's " + cpuBits + "-bit vectors";
         }
         return null;
     }

@@ -16,7 +16,8 @@
  * seed — not on the kernel, the thread count or whether queries are searched alone or in a batch. Vectors are
  * validated before use (dimension, finite components, non-zero under cosine) and cosine vectors are normalized in
  * one place ({@link io.rabitq.core.Vectors#prepare}). Where a distance is computed: the 1-bit estimate in the kernels
- * ({@code ScalarScanKernel}, {@code PanamaScanKernel}), the extended (multi-bit) estimate in {@code ExtendedCode}, the
- * exact rerank (only for indexes that keep raw vectors) in {@code IvfEngine.exact}.
+ * ({@code ScalarScanKernel}, {@code PanamaScanKernel}), the extended (multi-bit) estimate in {@code ExtendedCode} (its
+ * inner product in the kernels' {@code codeDot}), the exact rerank (only for indexes that keep raw vectors) in
+ * {@code IvfEngine.exact}.
  */
 package io.rabitq.core;

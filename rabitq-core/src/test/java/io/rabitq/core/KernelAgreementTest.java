@@ -61,7 +61,7 @@ class KernelAgreementTest {
     void vectorKernelRunsAtTheChosenWidth() {
         assumeVector();
         int cpu = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        String forced = System.getProperty(PanamaScanKernel.BITS_PROPERTY);
+        String forced = System.getProperty(Kernels.SIMD_BITS_PROPERTY);
         String expected = "vector-" + (forced != null ? forced : String.valueOf(Math.min(512, cpu)));
         assertEquals(expected, vector.name());
         assertEquals(expected, Kernels.scan().name(), "the automatic choice");
@@ -73,8 +73,19 @@ class KernelAgreementTest {
     @Test
     void widthsWiderThanTheCpuAndUnknownWidthsAreRefused() {
         int cpu = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> PanamaScanKernel.chosenBits("300"));
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> Kernels.forcedSimdBits("300"));
         assertTrue(e.getMessage().contains("use 512, 256 or 128"), e.getMessage());
+        String set = System.getProperty(Kernels.SIMD_BITS_PROPERTY);
+        System.setProperty(Kernels.SIMD_BITS_PROPERTY, "300");
+        try {
+            assertThrows(InvalidParameterException.class, () -> Kernels.select("auto"), "a mistyped width is no silent scalar fallback");
+        } finally {
+            if (set == null) {
+                System.clearProperty(Kernels.SIMD_BITS_PROPERTY);
+            } else {
+                System.setProperty(Kernels.SIMD_BITS_PROPERTY, set);
+            }
+        }
         assertEquals(Math.min(512, cpu), PanamaScanKernel.chosenBits(null));
         assertEquals(256, PanamaScanKernel.chosenBits("256"));
         assertTrue(PanamaScanKernel.unsupportedReason(512, 256).contains("wider than this CPU's 256-bit vectors"));
