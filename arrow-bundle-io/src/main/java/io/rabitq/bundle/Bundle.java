@@ -116,6 +116,9 @@ public final class Bundle implements AutoCloseable {
             for (Manifest.PartitionEntry p : m.partitions()) {
                 checkFile(genDir, p.file(), p.bytes(), p.sha256(), verification);
                 checkRanges(genDir.resolve(p.file()), p, m.nlist());
+                if (p.deletes() != null) {
+                    checkFile(genDir, p.deletes().file(), p.deletes().bytes(), p.deletes().sha256(), verification);
+                }
             }
             return new Bundle(bundleDir, generation, m);
         } catch (NoSuchFileException e) {
@@ -235,8 +238,100 @@ public final class Bundle implements AutoCloseable {
         return out;
     }
 
-    /** Reads partition {@code i} into arrays, checking schema, row count and cluster ranges. */
+    /**
+     * Reads the live rows of partition {@code i} into arrays, checking schema, row count and cluster ranges: rows whose
+     * id is in the partition's deletion set are left out (and the ranges describe the rows returned).
+     */
     public PartitionData readPartition(int i) {
+        PartitionData stored = readStoredRows(i);
+        Manifest.PartitionEntry p = manifest.partitions().get(i);
+        return p.deletes() == null ? stored : withoutDeleted(stored, readDeletes(i), genDir.resolve(p.deletes().file()), p.deletes().rows());
+    }
+
+    /** The ids deleted from partition {@code i} (strictly ascending; empty when it has no deletion set). */
+    public long[] readDeletes(int i) {
+        Manifest.Deletes d = manifest.partitions().get(i).deletes();
+        if (d == null) {
+            return new long[0];
+        }
+        Path file = genDir.resolve(d.file());
+        if (d.ids() > Integer.MAX_VALUE - 8) {
+            throw new CorruptBundleException(file, "records " + d.ids() + " deleted ids, more than one partition can hold");
+        }
+        long[] ids = new long[(int) d.ids()];
+        long read = readArrow(file, PartitionSchema.deletes(), (root, offset) -> {
+            BigIntVector v = (BigIntVector) root.getVector(PartitionSchema.ID);
+            int n = root.getRowCount();
+            if (offset + n > ids.length) {
+                throw new CorruptBundleException(file, "holds more ids than the manifest's " + ids.length);
+            }
+            for (int r = 0; r < n; r++) {
+                ids[(int) offset + r] = v.get(r);
+            }
+        });
+        if (read != ids.length) {
+            throw new CorruptBundleException(file, "holds " + read + " ids but the manifest records " + ids.length);
+        }
+        for (int k = 1; k < ids.length; k++) {
+            if (ids[k] <= ids[k - 1]) {
+                throw new CorruptBundleException(file, "ids are not strictly ascending");
+            }
+        }
+        return ids;
+    }
+
+    private static PartitionData withoutDeleted(PartitionData d, long[] deleted, Path deletesFile, long expectedRows) {
+        boolean[] used = new boolean[deleted.length];
+        int n = d.rows();
+        int kept = 0;
+        int[] keep = new int[n];
+        for (int r = 0; r < n; r++) {
+            int at = java.util.Arrays.binarySearch(deleted, d.ids()[r]);
+            if (at >= 0) {
+                used[at] = true;
+            } else {
+                keep[kept++] = r;
+            }
+        }
+        for (int k = 0; k < used.length; k++) {
+            if (!used[k]) {
+                throw new CorruptBundleException(deletesFile, "deletes id " + deleted[k] + ", which its partition does not hold");
+            }
+        }
+        if (n - kept != expectedRows) {
+            throw new CorruptBundleException(deletesFile, "removes " + (n - kept) + " rows but the manifest records " + expectedRows);
+        }
+        int cb = n == 0 ? 0 : d.codes().length / n;
+        int dim = d.raw() == null || n == 0 ? 0 : d.raw().length / n;
+        long[] ids = new long[kept];
+        int[] clusters = new int[kept];
+        byte[] codes = new byte[kept * cb];
+        float[][] factors = new float[d.factors().length][kept];
+        float[] raw = d.raw() == null ? null : new float[kept * dim];
+        List<Manifest.ClusterRange> ranges = new java.util.ArrayList<>();
+        for (int j = 0; j < kept; j++) {
+            int r = keep[j];
+            ids[j] = d.ids()[r];
+            clusters[j] = d.clusters()[r];
+            System.arraycopy(d.codes(), r * cb, codes, j * cb, cb);
+            for (int f = 0; f < factors.length; f++) {
+                factors[f][j] = d.factors()[f][r];
+            }
+            if (raw != null) {
+                System.arraycopy(d.raw(), r * dim, raw, j * dim, dim);
+            }
+        }
+        for (int start = 0, j = 1; j <= kept; j++) {
+            if (j == kept || clusters[j] != clusters[start]) {
+                ranges.add(new Manifest.ClusterRange(clusters[start], start, j - start));
+                start = j;
+            }
+        }
+        return new PartitionData(ids, clusters, codes, factors, raw, ranges);
+    }
+
+    /** Reads every row stored in partition {@code i}, deleted or not. */
+    private PartitionData readStoredRows(int i) {
         Manifest.PartitionEntry p = manifest.partitions().get(i);
         Path file = genDir.resolve(p.file());
         if (p.rows() > Integer.MAX_VALUE - 8) {

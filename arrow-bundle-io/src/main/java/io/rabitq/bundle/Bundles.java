@@ -59,12 +59,15 @@ public final class Bundles {
         return new RefreshResult(live.get().equals(known) ? RefreshStatus.UP_TO_DATE : RefreshStatus.CHANGED, live.get());
     }
 
-    /** Highest generation number present (published or being written), 0 if none. */
-    static long latestGenerationNumber(Path bundleDir) throws IOException {
+    /** Highest generation number present (published or being written, except in {@code ignore}), 0 if none. */
+    static long latestGenerationNumber(Path bundleDir, Path ignore) throws IOException {
         long max = 0;
         try (Stream<Path> s = Files.list(bundleDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String name = p.getFileName().toString();
+                if (p.equals(ignore)) {
+                    continue;
+                }
                 if (name.startsWith(".tmp-gen-")) {
                     name = name.substring(5, 5 + "gen-000000".length());
                 }

@@ -20,17 +20,19 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 /**
  * Writes one new generation of a bundle and publishes it atomically:
  * <ol>
- *   <li>all files go to a private directory {@code .tmp-gen-NNNNNN-*} and are fsynced as they are finished;</li>
- *   <li>{@link #publish()} writes {@code manifest.json} (with the witness), fsyncs it and the directory, renames
- *       the directory to {@code gen-NNNNNN}, fsyncs the bundle directory, then replaces {@code CURRENT} by
- *       writing a temporary file, fsyncing it and renaming it over {@code CURRENT}.</li>
+ *   <li>all files go to a private directory {@code .tmp-gen-NNNNNN-*} and are fsynced as they are finished
+ *       (partitions of an earlier generation that did not change are hard-linked, not copied);</li>
+ *   <li>{@link #publish()} writes {@code manifest.json} (with the witness), fsyncs it and the directory, and then,
+ *       holding the bundle's {@code PUBLISH.lock} (one publisher at a time, across processes), renames the directory
+ *       to the next free {@code gen-NNNNNN}, fsyncs the bundle directory and replaces {@code CURRENT} by writing a
+ *       temporary file, fsyncing it and renaming it over {@code CURRENT}.</li>
  * </ol>
  * A crash at any point leaves the previous generation live; closing without publishing deletes the work.
  */
 public final class GenerationWriter implements AutoCloseable {
     private final Path bundleDir;
     private final BundleSpec spec;
-    private final String generation;
+    private String generation;
     private final Path work;
     private final BufferAllocator allocator = new RootAllocator();
     private final List<PartitionWriter> open = new ArrayList<>();
@@ -44,7 +46,7 @@ public final class GenerationWriter implements AutoCloseable {
         this.bundleDir = bundleDir;
         this.spec = spec;
         Files.createDirectories(bundleDir);
-        this.generation = String.format("gen-%06d", Bundles.latestGenerationNumber(bundleDir) + 1);
+        this.generation = String.format("gen-%06d", Bundles.latestGenerationNumber(bundleDir, null) + 1);
         this.work = Files.createTempDirectory(bundleDir, ".tmp-" + generation + "-");
     }
 
@@ -57,7 +59,7 @@ public final class GenerationWriter implements AutoCloseable {
         }
     }
 
-    /** The generation name this writer will publish, e.g. {@code gen-000043}. */
+    /** The generation this writer published, e.g. {@code gen-000043} (before publishing: the name it expects to take). */
     public String generation() {
         return generation;
     }
@@ -109,6 +111,79 @@ public final class GenerationWriter implements AutoCloseable {
         return String.format("part-%05d.arrow", number);
     }
 
+    /**
+     * Adds partition {@code i} of the open generation {@code from} unchanged as the next partition: its file (and
+     * deletion set) are hard-linked into this generation (copied where the file system has no hard links), so no
+     * byte is rewritten and retention of either generation never removes what the other still uses.
+     */
+    public synchronized int reusePartition(Bundle from, int i) {
+        Manifest.PartitionEntry p = from.manifest().partitions().get(i);
+        int number = nextPartition++;
+        Manifest.Deletes d = p.deletes();
+        if (d != null) {
+            d = new Manifest.Deletes(deletesFileName(number), d.ids(), d.rows(), d.bytes(), d.sha256());
+            link(from.file(p.deletes().file()), work.resolve(d.file()));
+        }
+        link(from.file(p.file()), work.resolve(partitionFileName(number)));
+        finished.put(number, new Manifest.PartitionEntry(partitionFileName(number), p.rows(), p.bytes(), p.sha256(), p.clusters(), d));
+        return number;
+    }
+
+    /**
+     * Like {@link #reusePartition(Bundle, int)}, with a new deletion set: {@code deletedIds} (strictly ascending, every
+     * id held by the partition; empty for none), which remove {@code deletedRows} of its rows. Readers check both.
+     */
+    public synchronized int reusePartition(Bundle from, int i, long[] deletedIds, long deletedRows) {
+        Manifest.PartitionEntry p = from.manifest().partitions().get(i);
+        int number = nextPartition++;
+        link(from.file(p.file()), work.resolve(partitionFileName(number)));
+        Manifest.Deletes d = deletedIds.length == 0 ? null : writeDeletes(number, deletedIds, deletedRows);
+        finished.put(number, new Manifest.PartitionEntry(partitionFileName(number), p.rows(), p.bytes(), p.sha256(), p.clusters(), d));
+        return number;
+    }
+
+    private static String deletesFileName(int number) {
+        return String.format("part-%05d.deletes.arrow", number);
+    }
+
+    private Manifest.Deletes writeDeletes(int number, long[] ids, long rows) {
+        for (int k = 1; k < ids.length; k++) {
+            if (ids[k] <= ids[k - 1]) {
+                throw new BundleException("deleted ids must be strictly ascending");
+            }
+        }
+        Path file = work.resolve(deletesFileName(number));
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(PartitionSchema.deletes(), allocator);
+             HashedArrowFile f = new HashedArrowFile(file, root)) {
+            org.apache.arrow.vector.BigIntVector v = (org.apache.arrow.vector.BigIntVector) root.getVector(PartitionSchema.ID);
+            for (int start = 0; start < ids.length; start += PartitionWriter.BATCH_ROWS) {
+                int n = Math.min(PartitionWriter.BATCH_ROWS, ids.length - start);
+                root.allocateNew();
+                for (int k = 0; k < n; k++) {
+                    v.set(k, ids[start + k]);
+                }
+                root.setRowCount(n);
+                f.writeBatch();
+            }
+            Manifest.FileEntry e = f.finish();
+            return new Manifest.Deletes(e.file(), ids.length, rows, e.bytes(), e.sha256());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void link(Path existing, Path link) {
+        try {
+            try {
+                Files.createLink(link, existing);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                Files.copy(existing, link, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reuse " + existing + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The private directory this generation is written into, for {@link PartitionWriter#forTask}. */
     public Path workDirectory() {
         return work;
@@ -145,7 +220,7 @@ public final class GenerationWriter implements AutoCloseable {
 
     /** Writes the manifest and makes this generation the live one; returns the published manifest. */
     public synchronized Manifest publish() {
-        return publishExpecting(null);
+        return publish(null, false, null);
     }
 
     /**
@@ -153,6 +228,20 @@ public final class GenerationWriter implements AutoCloseable {
      * null): a copy that is not byte-identical is refused and nothing is published.
      */
     public synchronized Manifest publishExpecting(String expectedWitness) {
+        return publish(expectedWitness, false, null);
+    }
+
+    /**
+     * Like {@link #publish()}, but only if the live generation is still {@code base} (null: the bundle had none), the
+     * one this writer's changes were computed from; checked and published under the bundle's publish lock.
+     *
+     * @throws ConcurrentPublishException when another writer published in between (nothing is published)
+     */
+    public synchronized Manifest publishOver(String base) {
+        return publish(null, true, base);
+    }
+
+    private Manifest publish(String expectedWitness, boolean checkBase, String base) {
         if (!open.isEmpty()) {
             throw new IllegalStateException(open.size() + " partition writer(s) are still open; close them before publishing");
         }
@@ -162,7 +251,8 @@ public final class GenerationWriter implements AutoCloseable {
         if (finished.size() != nextPartition) {
             throw new IllegalStateException("not every opened partition was closed");
         }
-        Manifest m = new Manifest(Manifest.formatVersionFor(spec.bits()), spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
+        boolean hasDeletes = finished.values().stream().anyMatch(p -> p.deletes() != null);
+        Manifest m = new Manifest(Manifest.formatVersionFor(spec.bits(), hasDeletes), spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
                 spec.rotationKind(), spec.rotationSeed(), spec.nlist(), spec.params(), spec.factorColumns(), spec.hasRaw(),
                 spec.sourceRef(), spec.sourceVersion(), centroids, new ArrayList<>(finished.values()), spec.tags(), "").withWitness();
         if (expectedWitness != null && !expectedWitness.equals(m.witness())) {
@@ -180,13 +270,19 @@ public final class GenerationWriter implements AutoCloseable {
             writeSynced(work.resolve(Bundles.MANIFEST), ManifestCodec.write(m));
             writeSynced(work.resolve(Bundles.READERS_LOCK), new byte[0]);
             fsyncDirectory(work);
-            Path target = bundleDir.resolve(generation);
-            Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDirectory(bundleDir);
-            Path tmp = Files.createTempFile(bundleDir, ".tmp-CURRENT-", "");
-            writeSynced(tmp, (generation + "\n").getBytes(StandardCharsets.US_ASCII));
-            Files.move(tmp, bundleDir.resolve(Bundles.CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(bundleDir);
+            PublishLock.run(bundleDir, () -> {
+                String live = Bundles.currentGeneration(bundleDir).orElse(null);
+                if (checkBase && !java.util.Objects.equals(base, live)) {
+                    throw new ConcurrentPublishException(bundleDir, base == null ? "an empty bundle" : base, live);
+                }
+                generation = String.format("gen-%06d", Bundles.latestGenerationNumber(bundleDir, work) + 1);
+                Files.move(work, bundleDir.resolve(generation), StandardCopyOption.ATOMIC_MOVE);
+                fsyncDirectory(bundleDir);
+                Path tmp = Files.createTempFile(bundleDir, ".tmp-CURRENT-", "");
+                writeSynced(tmp, (generation + "\n").getBytes(StandardCharsets.US_ASCII));
+                Files.move(tmp, bundleDir.resolve(Bundles.CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                fsyncDirectory(bundleDir);
+            });
         } catch (IOException e) {
             throw new BundleException("publishing " + generation + " in " + bundleDir + " failed (the previous generation stays live): "
                     + e.getMessage(), e);

@@ -9,8 +9,9 @@ import java.util.Map;
  * quantizer math: {@link #params()} carries the quantizer's own settings as strings and the factor columns
  * are named, not explained.
  *
- * @param formatVersion  1 for 1-bit codes, 2 when {@code bits > 1} (so readers older than extended codes refuse them
- *                       with an "upgrade" message); versions newer than {@value #FORMAT_VERSION} are refused
+ * @param formatVersion  1 for 1-bit codes, 2 when {@code bits > 1}, 3 when a partition has deleted rows (so readers
+ *                       older than a feature refuse it with an "upgrade" message); versions newer than
+ *                       {@value #FORMAT_VERSION} are refused
  * @param dim            vector dimension
  * @param paddedDim      code length in bits per plane (a multiple of 64); codes are {@code bits * paddedDim / 8} bytes
  * @param metric         {@code l2}, {@code ip} or {@code cosine}
@@ -34,11 +35,19 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
                        List<PartitionEntry> partitions, Map<String, String> tags, String witness) {
 
     /** The newest format version this reader understands. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
-    /** The format version a writer records for codes of {@code bits} bits per dimension. */
-    public static int formatVersionFor(int bits) {
-        return bits == 1 ? 1 : 2;
+    /**
+     * The format version a writer records for codes of {@code bits} bits per dimension, and partitions with or without
+     * deletion files: the oldest version whose readers understand every feature used.
+     */
+    public static int formatVersionFor(int bits, boolean hasDeletes) {
+        return hasDeletes ? 3 : bits == 1 ? 1 : 2;
+    }
+
+    /** Whether any partition carries a deletion file. */
+    public boolean hasDeletes() {
+        return partitions.stream().anyMatch(p -> p.deletes() != null);
     }
 
     public Manifest {
@@ -53,9 +62,9 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
         return bits * paddedDim / 8;
     }
 
-    /** Total rows over all partitions. */
+    /** Live rows over all partitions: stored rows minus deleted ones. */
     public long rows() {
-        return partitions.stream().mapToLong(PartitionEntry::rows).sum();
+        return partitions.stream().mapToLong(PartitionEntry::liveRows).sum();
     }
 
     /** This manifest with its witness recomputed. */
@@ -72,13 +81,36 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
 
     /**
      * A partition file: its rows are sorted by cluster, and {@code clusters} lists, per cluster present, the
-     * first row and the row count, so a probe reads only its clusters.
+     * first row and the row count, so a probe reads only its clusters. {@code rows} counts the rows stored in the
+     * file; {@code deletes}, when not null, names the ids among them that are deleted (never returned by a reader).
      */
-    public record PartitionEntry(String file, long rows, long bytes, String sha256, List<ClusterRange> clusters)
+    public record PartitionEntry(String file, long rows, long bytes, String sha256, List<ClusterRange> clusters, Deletes deletes)
             implements java.io.Serializable {
         public PartitionEntry {
             clusters = List.copyOf(clusters);
         }
+
+        /** A partition without deleted rows. */
+        public PartitionEntry(String file, long rows, long bytes, String sha256, List<ClusterRange> clusters) {
+            this(file, rows, bytes, sha256, clusters, null);
+        }
+
+        /** This partition with another deletion set (null: none). */
+        public PartitionEntry withDeletes(Deletes d) {
+            return new PartitionEntry(file, rows, bytes, sha256, clusters, d);
+        }
+
+        /** Rows a reader returns: stored rows whose id is not deleted. */
+        public long liveRows() {
+            return rows - (deletes == null ? 0 : deletes.rows());
+        }
+    }
+
+    /**
+     * The deletion set of a partition: an Arrow file of ids ({@code id int64}, strictly ascending) whose rows in the
+     * partition are deleted; {@code rows} is how many of the partition's rows they remove.
+     */
+    public record Deletes(String file, long ids, long rows, long bytes, String sha256) implements java.io.Serializable {
     }
 
     /** Rows {@code [firstRow, firstRow + rows)} of a partition belong to {@code cluster}. */

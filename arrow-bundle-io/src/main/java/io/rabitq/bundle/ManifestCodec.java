@@ -27,6 +27,7 @@ public final class ManifestCodec {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> TOP = Set.of("format", "format_version", "dim", "padded_dim", "metric", "bits",
             "rotation", "nlist", "params", "factor_columns", "has_raw", "source", "centroids", "partitions", "tags", "witness");
+    private static final Set<String> PARTITION = Set.of("file", "rows", "bytes", "sha256", "clusters", "deletes");
 
     static {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
@@ -70,6 +71,14 @@ public final class ManifestCodec {
             ArrayNode cl = pn.putArray("clusters");
             for (Manifest.ClusterRange r : p.clusters()) {
                 cl.addArray().add(r.cluster()).add(r.firstRow()).add(r.rows());
+            }
+            if (p.deletes() != null) {
+                ObjectNode d = pn.putObject("deletes");
+                d.put("file", p.deletes().file());
+                d.put("ids", p.deletes().ids());
+                d.put("rows", p.deletes().rows());
+                d.put("bytes", p.deletes().bytes());
+                d.put("sha256", p.deletes().sha256());
             }
         }
         ObjectNode tags = o.putObject("tags");
@@ -129,6 +138,22 @@ public final class ManifestCodec {
             if (!p.isObject()) {
                 throw new CorruptBundleException(where, "field '" + field + "' must be an object");
             }
+            for (Iterator<String> it = p.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!PARTITION.contains(f)) {
+                    throw new CorruptBundleException(where, "unknown field '" + field + "." + f + "'");
+                }
+            }
+            Manifest.Deletes deletes = null;
+            if (p.has("deletes")) {
+                JsonNode d = r.object(p, "deletes");
+                deletes = new Manifest.Deletes(SafeNames.file(where, field + ".deletes.file", r.text(d, "file")),
+                        r.longValue(d, "ids"), r.longValue(d, "rows"), r.longValue(d, "bytes"), r.hash(d, "sha256"));
+                if (deletes.ids() < 1 || deletes.rows() < deletes.ids()) {
+                    throw new CorruptBundleException(where, "field '" + field + ".deletes' must delete at least one id and at least "
+                            + "as many rows as ids");
+                }
+            }
             List<Manifest.ClusterRange> clusters = new ArrayList<>();
             for (JsonNode c : r.array(p, "clusters")) {
                 if (!c.isArray() || c.size() != 3 || !c.get(0).canConvertToInt() || !c.get(1).canConvertToLong() || !c.get(2).canConvertToLong()) {
@@ -137,7 +162,10 @@ public final class ManifestCodec {
                 clusters.add(new Manifest.ClusterRange(c.get(0).intValue(), c.get(1).longValue(), c.get(2).longValue()));
             }
             partitions.add(new Manifest.PartitionEntry(SafeNames.file(where, field + ".file", r.text(p, "file")),
-                    r.longValue(p, "rows"), r.longValue(p, "bytes"), r.hash(p, "sha256"), clusters));
+                    r.longValue(p, "rows"), r.longValue(p, "bytes"), r.hash(p, "sha256"), clusters, deletes));
+            if (deletes != null && deletes.rows() > partitions.get(i).rows()) {
+                throw new CorruptBundleException(where, "field '" + field + ".deletes' deletes more rows than the partition has");
+            }
         }
         List<String> factorColumns = new ArrayList<>();
         for (JsonNode f : r.array(root, "factor_columns")) {
@@ -147,9 +175,11 @@ public final class ManifestCodec {
             factorColumns.add(f.textValue());
         }
         int bits = r.integer(root, "bits", 1, 9);
-        if (version != Manifest.formatVersionFor(bits)) {
+        boolean hasDeletes = partitions.stream().anyMatch(p -> p.deletes() != null);
+        if (version != Manifest.formatVersionFor(bits, hasDeletes)) {
             throw new CorruptBundleException(where, "format_version " + version + " does not match bits " + bits
-                    + " (1-bit codes are version 1, more bits version 2)");
+                    + (hasDeletes ? " with deletion files" : " without deletion files")
+                    + " (1-bit codes are version 1, more bits version 2, any deletion file version 3)");
         }
         return new Manifest(version, dim, paddedDim, r.text(root, "metric"), bits,
                 r.text(rot, "kind"), r.longValue(rot, "seed"), r.integer(root, "nlist", 1, Integer.MAX_VALUE),

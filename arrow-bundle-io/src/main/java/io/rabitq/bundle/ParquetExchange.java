@@ -61,6 +61,10 @@ public final class ParquetExchange {
     /** Writes the generation held by {@code bundle} to {@code outDir} as Parquet; returns the files written. */
     public static List<Path> export(Bundle bundle, Path outDir) {
         Manifest m = bundle.manifest();
+        if (m.hasDeletes()) {
+            throw new BundleException(bundle.directory() + " " + bundle.generation() + " has deleted rows, which the Parquet "
+                    + "exchange does not carry; compact it first (bin/spark-rabitq reindex --compact)");
+        }
         List<Path> files = new ArrayList<>();
         try {
             Files.createDirectories(outDir);

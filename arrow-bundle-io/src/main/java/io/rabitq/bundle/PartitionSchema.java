@@ -11,7 +11,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * Arrow schemas of the data files. Partition rows: {@code id int64, cluster int32,
  * code fixed_size_binary[bits * paddedDim/8], <factor> float32..., [raw fixed_size_list<float32>[dim]]}, all non-null.
- * Centroids: one row per cluster, {@code centroid fixed_size_list<float32>[dim]}.
+ * Centroids: one row per cluster, {@code centroid fixed_size_list<float32>[dim]}. Deletion sets: {@code id int64}.
  */
 final class PartitionSchema {
     static final String ID = "id";
@@ -36,6 +36,11 @@ final class PartitionSchema {
             fields.add(vectorField(RAW, dim));
         }
         return new Schema(fields);
+    }
+
+    /** A partition's deletion set: the deleted ids, strictly ascending. */
+    static Schema deletes() {
+        return new Schema(List.of(new Field(ID, FieldType.notNullable(new ArrowType.Int(64, true)), null)));
     }
 
     static Schema centroids(int dim) {

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * format_version, dim, padded_dim, metric, bits, rotation.kind, rotation.seed, nlist,
  * param.&lt;key&gt; (sorted by key), factor_columns (comma-joined), has_raw, source.ref, source.version,
  * centroids (file:bytes:sha256), then per partition i: partition.i (file:rows:bytes:sha256) and
- * partition.i.clusters (cluster:first:rows joined by ';')
+ * partition.i.clusters (cluster:first:rows joined by ';'), and only for a partition with deleted rows
+ * partition.i.deletes (file:ids:rows:bytes:sha256)
  * </pre>
  * Tags are excluded. Test vector (module README): a manifest whose canonical text is given there hashes to the
  * value printed next to it, reproducible with {@code sha256sum}.
@@ -55,6 +56,10 @@ public final class Witness {
                 cl.append(r.cluster()).append(':').append(r.firstRow()).append(':').append(r.rows());
             }
             line(sb, "partition." + i + ".clusters", cl);
+            Manifest.Deletes d = p.deletes();
+            if (d != null) {
+                line(sb, "partition." + i + ".deletes", d.file() + ":" + d.ids() + ":" + d.rows() + ":" + d.bytes() + ":" + d.sha256());
+            }
         }
         return sb.toString();
     }

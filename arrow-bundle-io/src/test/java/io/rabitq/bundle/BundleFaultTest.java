@@ -161,7 +161,7 @@ class BundleFaultTest {
 
     @Test
     void newerFormatVersionsAreRefusedWithAnUpgradeHint() throws Exception {
-        editManifest(s -> s.replace("\"format_version\" : 1", "\"format_version\" : 3"));
+        editManifest(s -> s.replace("\"format_version\" : 1", "\"format_version\" : 4"));
         BundleException e = assertThrows(BundleException.class, () -> Bundle.open(dir).close());
         assertTrue(e.getMessage().contains("upgrade"), e.getMessage());
     }

@@ -118,7 +118,7 @@ class BundleRoundTripTest {
             // no publish
         }
         try (var s = Files.list(dir)) {
-            assertEquals(List.of("CURRENT", "gen-000001"), s.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(List.of("CURRENT", "PUBLISH.lock", "gen-000001"), s.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
