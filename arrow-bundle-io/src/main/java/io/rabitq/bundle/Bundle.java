@@ -248,6 +248,34 @@ public final class Bundle implements AutoCloseable {
         return p.deletes() == null ? stored : withoutDeleted(stored, readDeletes(i), genDir.resolve(p.deletes().file()), p.deletes().rows());
     }
 
+    /**
+     * The id of every row stored in partition {@code i}, deleted or not, in row order (so the manifest's cluster ranges
+     * index it); reads batch by batch and keeps only the ids.
+     */
+    public long[] readStoredIds(int i) {
+        Manifest.PartitionEntry p = manifest.partitions().get(i);
+        Path file = genDir.resolve(p.file());
+        if (p.rows() > Integer.MAX_VALUE - 8) {
+            throw new BundleException(file + " has " + p.rows() + " rows, too many for one array");
+        }
+        long[] ids = new long[(int) p.rows()];
+        long read = readArrow(file, PartitionSchema.partition(manifest.dim(), manifest.codeBytes(), manifest.factorColumns(),
+                manifest.hasRaw()), (root, offset) -> {
+            BigIntVector v = (BigIntVector) root.getVector(PartitionSchema.ID);
+            int n = root.getRowCount();
+            if (offset + n > ids.length) {
+                throw new CorruptBundleException(file, "holds more rows than the manifest's " + ids.length);
+            }
+            for (int r = 0; r < n; r++) {
+                ids[(int) offset + r] = v.get(r);
+            }
+        });
+        if (read != ids.length) {
+            throw new CorruptBundleException(file, "holds " + read + " rows but the manifest records " + ids.length);
+        }
+        return ids;
+    }
+
     /** The ids deleted from partition {@code i} (strictly ascending; empty when it has no deletion set). */
     public long[] readDeletes(int i) {
         Manifest.Deletes d = manifest.partitions().get(i).deletes();

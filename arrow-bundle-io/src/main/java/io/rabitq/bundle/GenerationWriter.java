@@ -38,6 +38,7 @@ public final class GenerationWriter implements AutoCloseable {
     private final List<PartitionWriter> open = new ArrayList<>();
     private final TreeMap<Integer, Manifest.PartitionEntry> finished = new TreeMap<>();
     private final java.util.IdentityHashMap<PartitionWriter, Integer> numbers = new java.util.IdentityHashMap<>();
+    private final TreeMap<String, String> laterParams = new TreeMap<>();
     private Manifest.FileEntry centroids;
     private int nextPartition;
     private boolean published;
@@ -62,6 +63,21 @@ public final class GenerationWriter implements AutoCloseable {
     /** The generation this writer published, e.g. {@code gen-000043} (before publishing: the name it expects to take). */
     public String generation() {
         return generation;
+    }
+
+    /** Sets a manifest param known only once the rows are written (e.g. a statistic over them); overrides the spec's. */
+    public synchronized void param(String key, String value) {
+        laterParams.put(key, value);
+    }
+
+    /** Hard-links (or copies) the centroids of the open generation {@code from}, which must have this spec's shape. */
+    public synchronized void reuseCentroids(Bundle from) {
+        Manifest.FileEntry c = from.manifest().centroids();
+        if (from.manifest().nlist() != spec.nlist() || from.manifest().dim() != spec.dim()) {
+            throw new BundleException("the centroids of " + from + " do not have this generation's shape");
+        }
+        link(from.file(c.file()), work.resolve(c.file()));
+        centroids = c;
     }
 
     /** Writes the {@code nlist x dim} centroids (row-major). */
@@ -160,7 +176,7 @@ public final class GenerationWriter implements AutoCloseable {
                 int n = Math.min(PartitionWriter.BATCH_ROWS, ids.length - start);
                 root.allocateNew();
                 for (int k = 0; k < n; k++) {
-                    v.set(k, ids[start + k]);
+                    v.setSafe(k, ids[start + k]);
                 }
                 root.setRowCount(n);
                 f.writeBatch();
@@ -252,8 +268,10 @@ public final class GenerationWriter implements AutoCloseable {
             throw new IllegalStateException("not every opened partition was closed");
         }
         boolean hasDeletes = finished.values().stream().anyMatch(p -> p.deletes() != null);
+        TreeMap<String, String> params = new TreeMap<>(spec.params());
+        params.putAll(laterParams);
         Manifest m = new Manifest(Manifest.formatVersionFor(spec.bits(), hasDeletes), spec.dim(), spec.paddedDim(), spec.metric(), spec.bits(),
-                spec.rotationKind(), spec.rotationSeed(), spec.nlist(), spec.params(), spec.factorColumns(), spec.hasRaw(),
+                spec.rotationKind(), spec.rotationSeed(), spec.nlist(), params, spec.factorColumns(), spec.hasRaw(),
                 spec.sourceRef(), spec.sourceVersion(), centroids, new ArrayList<>(finished.values()), spec.tags(), "").withWitness();
         if (expectedWitness != null && !expectedWitness.equals(m.witness())) {
             throw new CorruptBundleException(work, "the rewritten generation has witness " + m.witness() + " but the source "

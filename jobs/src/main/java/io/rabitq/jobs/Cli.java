@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spark-rabitq", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "RaBitQ approximate nearest-neighbour search on Apache Spark.",
-        subcommands = {QuickstartCommand.class, TrainCommand.class, IndexCommand.class, SearchCommand.class,
+        subcommands = {QuickstartCommand.class, TrainCommand.class, IndexCommand.class, ReindexCommand.class, SearchCommand.class,
             EvaluateCommand.class, LakeSidecarCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Spark options (bin/spark-rabitq passes them to spark-submit): --master local[*] (default) | spark://host:port,",
             "--conf key=value (repeatable). Benchmarks and demos (bin/spark-rabitq only): bench, bundle-bench, bench-spark,",

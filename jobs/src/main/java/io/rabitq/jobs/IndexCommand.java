@@ -1,13 +1,9 @@
 package io.rabitq.jobs;
 
-import io.rabitq.bundle.Bundles;
 import io.rabitq.bundle.Manifest;
 import io.rabitq.lake.IndexBundles;
 import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqModel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,17 +31,16 @@ final class IndexCommand implements Callable<Integer> {
     @Option(names = "--abandoned-hours", defaultValue = "24",
             description = "first remove temporary work of killed writers untouched this long (default: ${DEFAULT-VALUE})")
     int abandonedHours;
+    @Option(names = "--replace-source", description = "allow writing a bundle recorded as built from another table")
+    boolean replaceSource;
 
     @Override
     public Integer call() {
         if (retain < 0 || abandonedHours < 0) {
             throw new InvalidInputException("--retain and --abandoned-hours must be >= 0");
         }
-        List<String> abandoned = Files.isDirectory(Path.of(bundle))
-                ? Bundles.removeAbandoned(Path.of(bundle), Duration.ofHours(abandonedHours)) : List.of();
-        if (!abandoned.isEmpty()) {
-            System.err.println("removed work abandoned by killed writers in " + bundle + ": " + String.join(", ", abandoned));
-        }
+        BundleHousekeeping.checkSource(bundle, input, replaceSource);
+        List<String> abandoned = BundleHousekeeping.removeAbandoned(bundle, abandonedHours);
         SparkSession spark = Sessions.get("spark-rabitq index");
         try {
             long t0 = System.nanoTime();
@@ -55,10 +50,7 @@ final class IndexCommand implements Callable<Integer> {
             Manifest man = m.index(t.rows(), bundle, p, new IndexBundles.Source(t.source(), t.version(), Map.of()));
             Phases.line("indexed %d rows of %s into %s: %d partitions, generation witness %s", t0, man.rows(), t.source(), bundle,
                     man.partitions().size(), man.witness().substring(0, 12));
-            List<String> retired = retain > 0 ? Bundles.retain(Path.of(bundle), retain) : List.of();
-            if (!retired.isEmpty()) {
-                System.err.println("retention (--retain " + retain + ") removed " + String.join(", ", retired));
-            }
+            List<String> retired = BundleHousekeeping.retain(bundle, retain);
             new Json().put("bundle", bundle).put("rows", man.rows()).put("partitions", man.partitions().size())
                     .put("witness", man.witness()).put("removed_generations", retired).put("removed_abandoned", abandoned).print();
             return 0;

@@ -65,7 +65,7 @@ final class QuickstartCommand implements Callable<Integer> {
             Phases.line("trained %d IVF centroids on a sample", t0, model.nlist());
 
             t0 = System.nanoTime();
-            Manifest m = model.index(vectors, bundle, p, new IndexBundles.Source("delta:" + table, Long.toString(version), Map.of()));
+            Manifest m = model.index(vectors, bundle, p, new IndexBundles.Source(io.rabitq.spark.RabitqReindex.sourceRef(table), Long.toString(version), Map.of()));
             double indexSeconds = Phases.seconds(t0);
             long bundleBytes = m.partitions().stream().mapToLong(Manifest.PartitionEntry::bytes).sum() + m.centroids().bytes();
             Phases.line("indexed into bundle %s: %d partitions, %.1f MB", t0, bundle, m.partitions().size(), bundleBytes / 1e6);

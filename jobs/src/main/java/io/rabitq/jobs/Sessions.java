@@ -1,6 +1,7 @@
 package io.rabitq.jobs;
 
 import io.rabitq.spark.InvalidInputException;
+import io.rabitq.spark.RabitqReindex;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkConf;
@@ -44,7 +45,7 @@ public final class Sessions {
         if (Files.isDirectory(Path.of(path, "_delta_log"))) {
             String v = version != null ? version
                     : Long.toString(io.delta.tables.DeltaTable.forPath(spark, path).history(1).first().getLong(0));
-            return new Table(spark.read().format("delta").option("versionAsOf", v).load(path), "delta:" + path, v);
+            return new Table(spark.read().format("delta").option("versionAsOf", v).load(path), RabitqReindex.sourceRef(path), v);
         }
         if (version != null) {
             throw new InvalidInputException("--version needs a Delta table but " + path + " has no _delta_log");
@@ -52,7 +53,7 @@ public final class Sessions {
         if (!Files.exists(Path.of(path))) {
             throw new InvalidInputException("input " + path + " does not exist; give a Delta table or Parquet directory");
         }
-        return new Table(spark.read().parquet(path), "parquet:" + path, "");
+        return new Table(spark.read().parquet(path), RabitqReindex.sourceRef(path), "");
     }
 
     /** A table read for a job, with what the bundle manifest records about its source. */

@@ -81,6 +81,19 @@ public final class Codebook implements Serializable {
         return derived().table.nearest(prepared, Kernels.scan());
     }
 
+    /**
+     * Squared L2 distance of a prepared vector to centroid {@code cluster}: how well the centroids fit the data (a
+     * mean that grows over new rows means the data drifted away from the trained centroids).
+     */
+    public double residualSq(int cluster, float[] prepared) {
+        double sum = 0;
+        for (int d = 0, o = cluster * dim; d < dim; d++) {
+            double x = prepared[d] - centroids[o + d];
+            sum += x * x;
+        }
+        return sum;
+    }
+
     /** {@link #assign} for {@code n} prepared rows of {@code rows} (row-major) at once, in parallel. */
     void assignAll(float[] rows, int n, int[] out) {
         derived().table.assign(rows, n, Kernels.scan(), out);

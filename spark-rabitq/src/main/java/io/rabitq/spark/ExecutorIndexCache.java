@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 /**
  * The per-JVM (driver or executor) cache of bundle indexes, one lake {@link VectorCache} bounded to half the heap:
  * whole bundles for the row-wise UDF, re-checked against the live generation at most every
- * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; single
- * partitions for {@code searchBatch} tasks, keyed by the generation's witness the driver chose; and the
+ * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; the partitions of
+ * one shard for {@code searchBatch} tasks, keyed by the generation's witness the driver chose; and the
  * centroids with which the driver routes queries.
  */
 final class ExecutorIndexCache {
@@ -49,17 +49,18 @@ final class ExecutorIndexCache {
     }
 
     /**
-     * Partition {@code partition} of the generation with {@code witness}. The driver verified the whole bundle; here
-     * the files get the quick check, and reading the partition checks schema, rows and clusters.
+     * The rows of {@code partitions} of the generation with {@code witness} as one index. The driver verified the whole
+     * bundle; here the files get the quick check, and reading a partition checks schema, rows and clusters.
      */
-    static QuantizedIndex partition(String bundleDir, String generation, String witness, int partition) {
-        return installed(new VectorCache.Key(bundleDir, "partition " + partition), witness + "/" + partition, generation, () -> {
+    static QuantizedIndex partitions(String bundleDir, String generation, String witness, int[] partitions) {
+        String name = "partitions " + java.util.Arrays.toString(partitions);
+        return installed(new VectorCache.Key(bundleDir, name), witness + "/" + name, generation, () -> {
             try (Bundle b = Bundle.open(Path.of(bundleDir), generation, Bundle.Verification.QUICK)) {
                 if (!b.manifest().witness().equals(witness)) {
                     throw new InvalidInputException(bundleDir + " " + generation + " changed while being searched (witness "
                             + b.manifest().witness() + ", expected " + witness + ")");
                 }
-                return IndexBundles.loadPartitions(b, new int[] {partition});
+                return IndexBundles.loadPartitions(b, partitions);
             }
         });
     }

@@ -204,43 +204,100 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
      * balanced by row count (computed on the driver, so the layout depends only on the data), each task sorts its
      * rows by (cluster, id) and writes its partition file; the driver then writes the manifest and publishes
      * atomically. A failed job publishes nothing; retried or speculative tasks write identical files, so rows are
-     * never lost or doubled.
+     * never lost or doubled. The manifest records the rows' mean squared distance to their centroid
+     * ({@value #MEAN_RESIDUAL_PARAM}), against which {@code reindex} measures drift.
      */
     public Manifest index(Dataset<Row> df, String bundleDir, int partitions, IndexBundles.Source source) {
+        return index(df, bundleDir, partitions, source, GenerationWriter::publish);
+    }
+
+    /** Manifest param: the indexed rows' mean squared distance to their centroid. */
+    public static final String MEAN_RESIDUAL_PARAM = "mean_residual_sq";
+
+    /** {@link #index}, publishing with {@code publish} (e.g. only over the generation a re-index started from). */
+    Manifest index(Dataset<Row> df, String bundleDir, int partitions, IndexBundles.Source source,
+                   java.util.function.Function<GenerationWriter, Manifest> publish) {
         Dataset<Row> rows = VectorColumns.select(df, getIdCol(), getInputCol());
         if (partitions < 1) {
             throw new InvalidInputException("partitions must be >= 1 but was " + partitions);
         }
         BundleSpec spec = IndexBundles.ivfSpec(codebook, getStoreRaw(), calibratedNprobe, source);
-        Broadcast<Codebook> book = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()).broadcast(codebook);
-        UDF2<Object, scala.collection.Seq<Object>, Integer> assignUdf = (id, vector) -> {
-            Codebook b = book.value();
-            return b.assign(b.prepare("vector of row " + id, VectorColumns.toFloats(vector, b.dim(), id)));
-        };
-        Dataset<Row> assigned = rows
-                .withColumn("cluster", udf(assignUdf, DataTypes.IntegerType).apply(col("id"), col("vector")));
         SparkContext sc = df.sparkSession().sparkContext();
+        Broadcast<Codebook> book = JavaSparkContext.fromSparkContext(sc).broadcast(codebook);
+        Dataset<Row> assigned = assign(rows, book);
         try (GenerationWriter g = GenerationWriter.begin(Path.of(bundleDir), spec)) {
             Dataset<Row> cached = assigned.persist(StorageLevel.MEMORY_AND_DISK()); // may evaluate eagerly
             g.writeCentroids(codebook.centroids());
-            long[] counts = new long[codebook.nlist()];
-            for (Row r : JobPhase.run(sc, "index: assign rows to clusters", () -> cached.groupBy("cluster").count().collectAsList())) {
-                counts[r.getInt(0)] = r.getLong(1);
-            }
-            ClusterRangePartitioner partitioner = ClusterRangePartitioner.balanced(counts, partitions);
-            List<TaskOutput> outputs = JobPhase.run(sc, WRITE_PHASE, () -> cached.javaRDD()
-                    .mapToPair(r -> new Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
-                    .repartitionAndSortWithinPartitions(partitioner)
-                    .mapPartitions(new WritePartition(book, g.workDirectory().toString(), spec))
-                    .collect());
-            for (TaskOutput o : outputs) {
-                g.addPartition(o.number(), o.entry());
-            }
-            return g.publish();
+            ClusterStats stats = ClusterStats.of(cached, codebook.nlist(), "index: assign rows to clusters");
+            writePartitions(cached, ClusterPartitioner.balanced(stats.rows(), partitions), book, g, 0, WRITE_PHASE);
+            g.param(MEAN_RESIDUAL_PARAM, stats.meanResidualText());
+            return publish.apply(g);
         } catch (Exception e) { // Spark rethrows task failures (checked SparkException included) from collect
             throw unwrap(e);
         } finally {
             assigned.unpersist();
+        }
+    }
+
+    private static final StructType ASSIGNED = new StructType()
+            .add("cluster", DataTypes.IntegerType, false).add("residual_sq", DataTypes.DoubleType, false);
+
+    /**
+     * {@code rows} (id, vector) with two more columns: {@code cluster}, each vector's nearest centroid, and
+     * {@code residual_sq}, its squared distance to it.
+     */
+    static Dataset<Row> assign(Dataset<Row> rows, Broadcast<Codebook> book) {
+        UDF2<Object, scala.collection.Seq<Object>, Row> assignUdf = (id, vector) -> {
+            Codebook b = book.value();
+            float[] prepared = b.prepare("vector of row " + id, VectorColumns.toFloats(vector, b.dim(), id));
+            int cluster = b.assign(prepared);
+            return org.apache.spark.sql.RowFactory.create(cluster, b.residualSq(cluster, prepared));
+        };
+        return rows.withColumn("a", udf(assignUdf, ASSIGNED).apply(col("id"), col("vector")))
+                .select(col("id"), col("vector"), col("a.cluster").as("cluster"), col("a.residual_sq").as("residual_sq"));
+    }
+
+    /** Rows per cluster and the mean squared distance to their centroid, of rows from {@link #assign}. */
+    record ClusterStats(long[] rows, double meanResidualSq) {
+        static ClusterStats of(Dataset<Row> assigned, int nlist, String phase) {
+            long[] counts = new long[nlist];
+            double sum = 0;
+            List<Row> byCluster = JobPhase.run(assigned.sparkSession().sparkContext(), phase, () -> assigned.groupBy("cluster")
+                    .agg(org.apache.spark.sql.functions.count("*"), org.apache.spark.sql.functions.sum("residual_sq"))
+                    .orderBy("cluster").collectAsList());
+            for (Row r : byCluster) {
+                counts[r.getInt(0)] = r.getLong(1);
+                sum += r.getDouble(2);
+            }
+            long total = Arrays.stream(counts).sum();
+            return new ClusterStats(counts, total == 0 ? 0 : sum / total);
+        }
+
+        long total() {
+            return Arrays.stream(rows).sum();
+        }
+
+        /** The mean to 6 significant digits: Spark sums in no fixed order, and the manifest must not depend on it. */
+        String meanResidualText() {
+            return String.format(java.util.Locale.ROOT, "%.6g", meanResidualSq);
+        }
+    }
+
+    /**
+     * Quantizes rows (id, vector, cluster, ...) into partition files: partition {@code firstNumber + s} holds the clusters
+     * {@code partitioner} sends to slot {@code s}, sorted by (cluster, id). The files are added to {@code g}.
+     */
+    static void writePartitions(Dataset<Row> assigned, ClusterPartitioner partitioner, Broadcast<Codebook> book,
+                                   GenerationWriter g, int firstNumber, String phase) {
+        SparkContext sc = assigned.sparkSession().sparkContext();
+        WritePartition writer = new WritePartition(book, g.workDirectory().toString(), g.spec(), firstNumber);
+        List<TaskOutput> outputs = JobPhase.run(sc, phase, () -> assigned.javaRDD()
+                .mapToPair(r -> new Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
+                .repartitionAndSortWithinPartitions(partitioner)
+                .mapPartitions(writer)
+                .collect());
+        for (TaskOutput o : outputs) {
+            g.addPartition(o.number(), o.entry());
         }
     }
 
@@ -264,18 +321,20 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
         private final Broadcast<Codebook> codebook;
         private final String workDir;
         private final BundleSpec spec;
+        private final int firstNumber;
 
-        WritePartition(Broadcast<Codebook> codebook, String workDir, BundleSpec spec) {
+        WritePartition(Broadcast<Codebook> codebook, String workDir, BundleSpec spec, int firstNumber) {
             this.codebook = codebook;
             this.workDir = workDir;
             this.spec = spec;
+            this.firstNumber = firstNumber;
         }
 
         @Override
         public Iterator<TaskOutput> call(Iterator<Tuple2<ClusterKey, Row>> rows) {
             Codebook book = codebook.value();
             TaskContext ctx = TaskContext.get();
-            int number = ctx.partitionId();
+            int number = firstNumber + ctx.partitionId();
             PartitionWriter w = PartitionWriter.forTask(Path.of(workDir), number, "attempt-" + ctx.taskAttemptId(), spec);
             try {
                 ClusterBuffer buffer = new ClusterBuffer(book, w, spec.hasRaw());

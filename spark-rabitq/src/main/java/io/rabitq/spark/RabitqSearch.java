@@ -77,9 +77,8 @@ public final class RabitqSearch {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
-        if (router instanceof IvfRabitqIndex) {
-            checkClustersDisjoint(m, bundleDir);
-        }
+        List<int[]> shards = router instanceof IvfRabitqIndex ? shards(m)
+                : java.util.stream.IntStream.range(0, m.partitions().size()).mapToObj(p -> new int[] {p}).toList();
         SparkSession spark = queries.sparkSession();
         int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
         long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
@@ -94,9 +93,9 @@ public final class RabitqSearch {
             for (int from = 0; from < qids.length; from += chunk) {
                 int to = Math.min(qids.length, from + chunk);
                 long[] chunkIds = Arrays.copyOfRange(qids, from, to);
-                JavaRDD<SliceAnswer> answers = partitionAnswers(jsc, bundleDir, generation, m, prepared.slice(from, to), k);
-                if ((long) (to - from) * m.partitions().size() * k <= driverMergeMax) {
-                    merged.addAll(mergeOnDriver(chunkIds, m.partitions().size(), answers.collect(), k)); // small batches: no shuffle stage
+                JavaRDD<SliceAnswer> answers = partitionAnswers(jsc, bundleDir, generation, m.witness(), shards, prepared.slice(from, to), k);
+                if ((long) (to - from) * shards.size() * k <= driverMergeMax) {
+                    merged.addAll(mergeOnDriver(chunkIds, shards.size(), answers.collect(), k)); // small batches: no shuffle stage
                 } else {
                     Dataset<Row> part = spark.createDataFrame(answers
                             .flatMapToPair(a -> {
@@ -119,22 +118,39 @@ public final class RabitqSearch {
     }
 
     /**
-     * The driver replays partitions' IVF rerank logs in cluster order, which is the single-process order only when each
-     * cluster lives in one partition (as {@code RabitqModel.index} and {@code IndexBundles.publish} write bundles).
+     * The bundle's partitions grouped so that every cluster lives in one group: the driver replays the groups' IVF
+     * rerank logs in cluster order, which is the single-process order only when no cluster is split between two logs.
+     * A bundle written by {@code index} has one partition per group; the delta partitions {@code reindex} adds join
+     * the partition that holds their clusters. Groups list their partitions in ascending order (the order in which
+     * the single-process index holds a cluster's rows).
      */
-    private static void checkClustersDisjoint(Manifest m, String bundleDir) {
+    static List<int[]> shards(Manifest m) {
+        int parts = m.partitions().size();
+        int[] parent = new int[parts];
+        Arrays.setAll(parent, i -> i);
         int[] owner = new int[m.nlist()];
-        java.util.Arrays.fill(owner, -1);
-        for (int p = 0; p < m.partitions().size(); p++) {
+        Arrays.fill(owner, -1);
+        for (int p = 0; p < parts; p++) {
             for (Manifest.ClusterRange r : m.partitions().get(p).clusters()) {
-                if (owner[r.cluster()] >= 0) {
-                    throw new InvalidInputException("bundle " + bundleDir + " has cluster " + r.cluster() + " in partitions "
-                            + owner[r.cluster()] + " and " + p + "; searchBatch needs every cluster in one partition: "
-                            + "republish it with RabitqModel.index or IndexBundles.publish");
+                if (owner[r.cluster()] < 0) {
+                    owner[r.cluster()] = p;
+                } else {
+                    parent[root(parent, p)] = root(parent, owner[r.cluster()]);
                 }
-                owner[r.cluster()] = p;
             }
         }
+        java.util.Map<Integer, List<Integer>> groups = new java.util.TreeMap<>();
+        for (int p = 0; p < parts; p++) {
+            groups.computeIfAbsent(root(parent, p), g -> new ArrayList<>()).add(p);
+        }
+        return groups.values().stream().map(g -> g.stream().mapToInt(Integer::intValue).toArray()).toList();
+    }
+
+    private static int root(int[] parent, int p) {
+        while (parent[p] != p) {
+            p = parent[p] = parent[parent[p]];
+        }
+        return p;
     }
 
     private static long positiveConf(SparkSession spark, String key, long defaultValue) {
@@ -152,36 +168,35 @@ public final class RabitqSearch {
 
     /**
      * Tasks answer a slice of the chunk's queries (prepared once on the driver, with their probes, and broadcast)
-     * from the clusters of one bundle partition: a few slices per partition, so that a slow partition does not hold
+     * from the clusters of one shard (see {@link #shards}): a few slices per shard, so that a slow shard does not hold
      * up the job and a finished task's answer travels while others still scan.
      */
-    private static JavaRDD<SliceAnswer> partitionAnswers(JavaSparkContext jsc, String bundleDir, String generation, Manifest m,
-                                                         PreparedQueries queries, int k) {
+    private static JavaRDD<SliceAnswer> partitionAnswers(JavaSparkContext jsc, String bundleDir, String generation, String witness,
+                                                         List<int[]> shards, PreparedQueries queries, int k) {
         Broadcast<PreparedQueries> shared = jsc.broadcast(queries);
         int n = queries.size();
-        int parts = m.partitions().size();
+        int parts = shards.size();
         int slices = (int) Math.max(1, Math.min((2L * jsc.defaultParallelism() + parts - 1) / parts, n / MIN_SLICE));
-        List<int[]> tasks = new ArrayList<>(); // {partition, first query, end}
+        List<int[]> tasks = new ArrayList<>(); // {shard, first query, end}
         for (int p = 0; p < parts; p++) {
             for (int s = 0; s < slices; s++) {
                 tasks.add(new int[] {p, (int) ((long) n * s / slices), (int) ((long) n * (s + 1) / slices)});
             }
         }
-        String witness = m.witness();
         return jsc.parallelize(tasks, tasks.size()).map(t -> new SliceAnswer(t[0], t[1],
-                localAnswers(bundleDir, generation, witness, t[0], shared.value().slice(t[1], t[2]), k)));
+                localAnswers(bundleDir, generation, witness, shards.get(t[0]), shared.value().slice(t[1], t[2]), k)));
     }
 
-    /** One task's answers: partition {@code partition}'s partial answer for each query from {@code from} on. */
-    record SliceAnswer(int partition, int from, Partial[] answers) implements Serializable {
+    /** One task's answers: shard {@code shard}'s partial answer for each query from {@code from} on. */
+    record SliceAnswer(int shard, int from, Partial[] answers) implements Serializable {
     }
 
-    /** Merges every partition's answer per query, queries in parallel (the driver is otherwise idle here). */
+    /** Merges every shard's answer per query, queries in parallel (the driver is otherwise idle here). */
     private static List<Row> mergeOnDriver(long[] ids, int parts, List<SliceAnswer> answers, int k) {
         Partial[][] byQuery = new Partial[ids.length][parts];
         for (SliceAnswer a : answers) {
             for (int j = 0; j < a.answers().length; j++) {
-                byQuery[a.from() + j][a.partition()] = a.answers()[j];
+                byQuery[a.from() + j][a.shard()] = a.answers()[j];
             }
         }
         Row[] rows = new Row[ids.length];
@@ -242,12 +257,12 @@ public final class RabitqSearch {
     }
 
     /**
-     * One partition's answer for every query, in query order (an entry even when empty, so no query vanishes): the
+     * One shard's answer for every query, in query order (an entry even when empty, so no query vanishes): the
      * mergeable rerank log for IVF bundles (merging them reproduces the single-process answer), else the k best.
      */
-    static Partial[] localAnswers(String bundleDir, String generation, String witness, int partition, PreparedQueries queries,
+    static Partial[] localAnswers(String bundleDir, String generation, String witness, int[] shard, PreparedQueries queries,
                                   int k) {
-        QuantizedIndex index = ExecutorIndexCache.partition(bundleDir, generation, witness, partition);
+        QuantizedIndex index = ExecutorIndexCache.partitions(bundleDir, generation, witness, shard);
         Partial[] out = new Partial[queries.size()];
         if (queries.hasProbes()) {
             RerankLog[] logs = ((IvfRabitqIndex) index).searchLogs(queries, k);

@@ -20,12 +20,16 @@ final class VectorColumns {
     }
 
     /**
-     * Checks the columns and returns {@code (id bigint, vector array)}, ML {@code Vector}s converted to
+     * Checks the columns and returns {@code (id bigint, vector array, more...)}, ML {@code Vector}s converted to
      * {@code array<float>}.
      */
-    static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol) {
+    static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol, Column... more) {
         check(df.schema(), idCol, vectorCol);
-        return df.select(col(idCol).cast("long").as("id"), asArray(df.schema(), vectorCol).as("vector"));
+        Column[] columns = new Column[2 + more.length];
+        columns[0] = col(idCol).cast("long").as("id");
+        columns[1] = asArray(df.schema(), vectorCol).as("vector");
+        System.arraycopy(more, 0, columns, 2, more.length);
+        return df.select(columns);
     }
 
     /** The vector column as an array column: ML {@code Vector}s converted to {@code array<float>}, arrays as they are. */

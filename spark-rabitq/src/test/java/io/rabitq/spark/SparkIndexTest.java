@@ -229,28 +229,7 @@ class SparkIndexTest {
                 () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.resolve("nope").toString(), 5, 4));
         assertTrue(missing.getMessage().contains("nope"), missing.getMessage());
         assertThrows(io.rabitq.core.InvalidParameterException.class, () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 0, 4));
-        splitAClusterAcrossPartitions();
-        InvalidInputException split = assertThrows(InvalidInputException.class,
-                () -> RabitqSearch.searchBatch(wrongDim, "qid", "q", dir.toString(), 5, 4));
-        assertTrue(split.getMessage().contains("in partitions 0 and 1"), split.getMessage());
         assertThrows(InvalidInputException.class, () -> RabitqSearch.searchBatch(wrongDim, "id", "q", dir.toString(), 5, 4));
-    }
-
-    /** Re-signs the live manifest with partition 1's first cluster renamed to partition 0's last one. */
-    private void splitAClusterAcrossPartitions() throws Exception {
-        Path gen = dir.resolve(Files.readString(dir.resolve(Bundles.CURRENT)).trim());
-        Manifest m = ManifestCodec.read(gen, Files.readAllBytes(gen.resolve(Bundles.MANIFEST)));
-        List<Manifest.ClusterRange> first = m.partitions().get(0).clusters();
-        int shared = first.get(first.size() - 1).cluster();
-        Manifest.PartitionEntry p = m.partitions().get(1);
-        List<Manifest.ClusterRange> ranges = new ArrayList<>(p.clusters());
-        ranges.set(0, new Manifest.ClusterRange(shared, ranges.get(0).firstRow(), ranges.get(0).rows()));
-        List<Manifest.PartitionEntry> parts = new ArrayList<>(m.partitions());
-        parts.set(1, new Manifest.PartitionEntry(p.file(), p.rows(), p.bytes(), p.sha256(), ranges));
-        Manifest forged = new Manifest(m.formatVersion(), m.dim(), m.paddedDim(), m.metric(), m.bits(), m.rotationKind(),
-                m.rotationSeed(), m.nlist(), m.params(), m.factorColumns(), m.hasRaw(), m.sourceRef(), m.sourceVersion(),
-                m.centroids(), parts, m.tags(), "");
-        Files.write(gen.resolve(Bundles.MANIFEST), ManifestCodec.write(forged.withWitness()));
     }
 
     static Map<Long, List<String>> byQuery(List<Row> rows) {
