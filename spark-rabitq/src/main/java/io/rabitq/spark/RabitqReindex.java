@@ -318,7 +318,7 @@ public final class RabitqReindex {
                 if (o.rebuild == Rebuild.AUTO && drift > o.driftLimit && deltaRows >= Math.max(100, live / 1000)) {
                     return full(target, from, Action.REBUILT, String.format(Locale.ROOT, "drift: the %d rows added since the "
                             + "last build are %.2fx as far from their centroids (mean squared distance) as the indexed rows were "
-                            + "(limit %.2f)", deltaRows, drift, o.driftLimit));
+                            + "(limit %.2f)", deltaRows, drift, o.driftLimit), drift);
                 }
                 if (deltaRows + deletedRows > o.compactAt * Math.max(1, live)) {
                     return full(target, from, Action.COMPACTED, String.format(Locale.ROOT, "%d delta rows and %d deleted rows "
@@ -452,6 +452,10 @@ public final class RabitqReindex {
 
         /** Re-indexes the whole table at {@code target}: with the frozen centroids (compaction) or retrained ones. */
         Result full(long target, long from, Action action, String reason) {
+            return full(target, from, action, reason, Double.NaN);
+        }
+
+        Result full(long target, long from, Action action, String reason, double drift) {
             Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", target).load(table);
             RabitqModel model;
             if (action == Action.REBUILT) {
@@ -472,7 +476,7 @@ public final class RabitqReindex {
                         generation[0] = g.generation();
                         return p;
                     });
-            return new Result(action, reason, from, target, published.rows(), 0, 0, Double.NaN, generation[0], published,
+            return new Result(action, reason, from, target, published.rows(), 0, 0, drift, generation[0], published,
                     newBytes(published));
         }
 
