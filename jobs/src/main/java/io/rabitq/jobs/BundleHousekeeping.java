@@ -39,8 +39,8 @@ final class BundleHousekeeping {
      * {@code replaceSource}): a bundle belongs to its table.
      */
     static void checkSource(String bundle, String input, boolean replaceSource) {
-        if (replaceSource || Bundles.currentGeneration(Path.of(bundle)).isEmpty()) {
-            return;
+        if (replaceSource || !Files.exists(Path.of(input)) || Bundles.currentGeneration(Path.of(bundle)).isEmpty()) {
+            return; // a missing input is reported by the read, with what to do
         }
         String recorded;
         try (Bundle b = Bundle.open(Path.of(bundle), Bundle.Verification.QUICK)) {

@@ -111,6 +111,21 @@ class CliTest {
         assertTrue(((String) noBundle[2]).trim().startsWith("error: bundle " + dir.resolve("no-bundle") + " cannot be searched: "),
                 (String) noBundle[2]);
         assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "evaluate refuses a missing bundle before Spark starts");
+        Object[] otherTable = run("index", "--input", results, "--model", model, "--bundle", bundle);
+        assertEquals(1, otherTable[0]);
+        assertTrue(((String) otherTable[2]).trim().startsWith("error: bundle " + bundle + " belongs to delta:" + Path.of(table).toAbsolutePath()),
+                (String) otherTable[2]);
+        Object[] badRebuild = run("reindex", "--input", table, "--bundle", bundle, "--rebuild", "sometimes");
+        assertEquals(1, badRebuild[0]);
+        assertEquals("error: --rebuild must be auto, never or always but was 'sometimes'", ((String) badRebuild[2]).trim());
+        assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "refused before any Spark context started");
+        Object[] upToDate = run("reindex", "--input", table, "--bundle", bundle);
+        assertEquals(0, upToDate[0], (String) upToDate[2]);
+        assertTrue(((String) upToDate[1]).contains("\"action\":\"up_to_date\""), (String) upToDate[1]);
+        Object[] full = run("reindex", "--input", table, "--bundle", bundle, "--full");
+        assertEquals(0, full[0], (String) full[2]);
+        assertTrue(((String) full[1]).contains("\"action\":\"compacted\",\"reason\":\"compaction was asked for\""), (String) full[1]);
+        assertTrue(((String) full[1]).contains("\"rows\":6000"), (String) full[1]);
         Object[] missing = run("index", "--input", dir.resolve("nope").toString(), "--model", model, "--bundle", bundle);
         assertEquals(1, missing[0]);
         assertTrue(((String) missing[2]).contains("does not exist"), (String) missing[2]);

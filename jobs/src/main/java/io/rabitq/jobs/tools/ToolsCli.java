@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spark-rabitq", mixinStandardHelpOptions = true,
         description = "Benchmarks and demos of spark-rabitq (not part of the app jar).",
         subcommands = {BenchCommand.class, BundleBenchCommand.class, BenchSparkCommand.class, LakeWarmRestartCommand.class,
-            LakeBenchCommand.class, EmbedWordnetCommand.class, DemoTextCommand.class, CommandLine.HelpCommand.class})
+            LakeBenchCommand.class, EmbedWordnetCommand.class, DemoTextCommand.class, ReindexBenchCommand.class, CommandLine.HelpCommand.class})
 public final class ToolsCli {
     private ToolsCli() {
     }
