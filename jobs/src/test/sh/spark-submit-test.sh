@@ -32,4 +32,15 @@ json="$(submit evaluate --input "$work/qs/vectors" --queries "$work/qs/vectors" 
 [ "$(number queries "$json")" = 200 ] || fail "evaluate did not search 200 queries: $json"
 # the path through spark-submit is under test here; recall bars with larger samples are in the Java tests
 awk -v r="$(number recall "$json")" 'BEGIN { exit !(r >= 0.9) }' || fail "self-search recall too low: $json"
-echo "spark-submit test: OK (quickstart and evaluate through SparkSubmit with the app jar alone)"
+# an input error found on an executor (queries of another dimension) is one "error:" line with the CLI's log settings
+submit quickstart --n 600 --dim 8 --queries 10 --dir "$work/qs8" > /dev/null
+# shellcheck disable=SC2086
+if SPARK_LOCAL_IP=127.0.0.1 java $flags -Dlog4j2.configurationFile="$target/../src/main/resources/log4j2.properties" \
+    -cp "$(cat "$target/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit --master 'local[2]' --conf spark.ui.enabled=false \
+    "$jar" evaluate --input "$work/qs/vectors" --queries "$work/qs8/vectors" --query-id-col id --query-vector-col vector \
+    --bundle "$work/qs/bundle" --sample 5 > "$work/out.log" 2> "$work/err.log"; then
+  fail "evaluate with queries of the wrong dimension succeeded"
+fi
+grep -q '^error: .*has dimension 8 but the bundle .* has dimension 16' "$work/err.log" || fail "no one-line error naming the dimensions"
+grep -qE '^[[:space:]]+at [a-z]' "$work/err.log" && fail "an executor-side input error printed Java stack frames"
+echo "spark-submit test: OK (quickstart and evaluate through SparkSubmit with the app jar alone; executor-side input errors in one line)"

@@ -431,8 +431,10 @@ public final class Bundle implements AutoCloseable {
     }
 
     private static long readArrow(Path file, Schema expected, BatchConsumer consumer) {
-        try (BufferAllocator allocator = new RootAllocator();
-             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        // a batch is read from the file, so it never needs much more memory than the file has bytes: the limit turns a
+        // corrupt length field into a refused allocation instead of an attempt to allocate terabytes
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+             BufferAllocator allocator = new RootAllocator(2 * ch.size() + (1 << 20));
              ArrowFileReader reader = new ArrowFileReader(ch, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             if (!root.getSchema().equals(expected)) {

@@ -132,6 +132,38 @@ class CliTest {
     }
 
     @Test
+    void reindexWatchFollowsCommitsUntilStopped() throws Exception {
+        String table = dir.resolve("docs").toString();
+        String model = dir.resolve("model").toString();
+        String bundle = dir.resolve("bundle").toString();
+        org.apache.spark.sql.SparkSession spark = Sessions.get("CliTest");
+        io.rabitq.spark.SyntheticVectors.generate(spark, 0, 4000, 16, 5, 2).write().format("delta")
+                .option("delta.enableChangeDataFeed", "true").save(table);
+        spark.stop();
+        assertEquals(0, run("train", "--input", table, "--model", model, "--nlist", "16")[0]);
+        assertEquals(0, run("index", "--input", table, "--model", model, "--bundle", bundle)[0]);
+        Object[][] result = new Object[1][];
+        Thread watch = new Thread(() -> result[0] = run("reindex", "--input", table, "--bundle", bundle, "--watch", "--interval", "3s"));
+        watch.start();
+        while (org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty()) {
+            Thread.sleep(50);
+        }
+        io.rabitq.spark.SyntheticVectors.generate(Sessions.get("CliTest"), 4000, 4100, 16, 5, 1).write().format("delta")
+                .mode("append").save(table);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (io.rabitq.bundle.Bundles.currentGeneration(Path.of(bundle)).orElseThrow().equals("gen-000001") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        watch.interrupt();
+        watch.join();
+        assertEquals(130, result[0][0], (String) result[0][2]);
+        String out = (String) result[0][1];
+        assertTrue(out.contains("\"action\":\"up_to_date\"") && out.contains("\"action\":\"incremental\"")
+                && out.contains("\"inserted\":100,"), out);
+        assertTrue(((String) result[0][2]).contains("is up to date with"), (String) result[0][2]);
+    }
+
+    @Test
     void lakeSidecarReportsEachRotation() throws Exception {
         Path bundle = dir.resolve("bundles/docs");
         Object[][] result = new Object[1][];

@@ -303,11 +303,11 @@ public final class RabitqReindex {
             Dataset<Row> net = netChanges(from, target).persist(StorageLevel.MEMORY_AND_DISK());
             Dataset<Row> added = null;
             try {
-                List<Row> removed = JobPhase.run(spark.sparkContext(), "reindex: locate removed rows", () -> RabitqModel.assign(
+                List<Row> removed = JobPhase.run(spark.sparkContext(), "reindex: locate removed rows", () -> PartitionFiles.assign(
                         net.filter(col("removed")).select(col("id"), col("old_vector").as("vector")), book)
                         .select("id", "cluster").collectAsList());
-                added = RabitqModel.assign(net.filter(col("added")).select("id", "vector"), book).persist(StorageLevel.MEMORY_AND_DISK());
-                RabitqModel.ClusterStats stats = RabitqModel.ClusterStats.of(added, m.nlist(), "reindex: assign inserted rows");
+                added = PartitionFiles.assign(net.filter(col("added")).select("id", "vector"), book).persist(StorageLevel.MEMORY_AND_DISK());
+                PartitionFiles.ClusterStats stats = PartitionFiles.ClusterStats.of(added, m.nlist(), "reindex: assign inserted rows");
                 Deletions deletions = locate(removed);
                 long deltaRows = param(DELTA_ROWS_PARAM, 0) + stats.total();
                 double deltaResidual = param(DELTA_RESIDUAL_PARAM, 0.0) + stats.meanResidualSq() * stats.total();
@@ -341,7 +341,7 @@ public final class RabitqReindex {
                     int[] slot = new int[m.nlist()];
                     int slots = ownerSlots(stats.rows(), slot);
                     if (slots > 0) {
-                        RabitqModel.writePartitions(added, new ClusterPartitioner(slot, slots), book, g, m.partitions().size(),
+                        PartitionFiles.write(added, new ClusterPartitioner(slot, slots), book, g, m.partitions().size(),
                                 "reindex: quantize inserted rows");
                     }
                     Manifest published = g.publishOver(base.generation());

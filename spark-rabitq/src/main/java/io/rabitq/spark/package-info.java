@@ -4,11 +4,14 @@
  * into a bundle, one partition file per task, and adds neighbour columns in {@code transform};
  * {@link io.rabitq.spark.RabitqSearch#searchBatch} searches a bundle as a distributed broadcast join;
  * {@link io.rabitq.spark.RabitqFunctions} and {@link io.rabitq.spark.RabitqExtensions} give the column and SQL
- * function {@code rabitq_search}.
+ * function {@code rabitq_search}; {@link io.rabitq.spark.RabitqReindex} keeps a bundle in step with its Delta table
+ * through the change data feed. {@code PartitionFiles} is the one pipeline that turns rows into partition files, for
+ * both.
  *
  * <p><b>Invariants.</b> Bad columns and parameters fail on the driver before a job starts whenever the schema shows
  * them; errors from tasks surface as our own {@link io.rabitq.core.RabitqException}. A failed index job publishes
- * nothing; retried tasks write identical files. {@code searchBatch} prepares the queries once on the driver and
- * returns exactly the single-process index's answer over the same bundle.
+ * nothing; retried tasks write identical files. A re-index publishes only over the generation its changes were
+ * computed from. {@code searchBatch} prepares the queries once on the driver and returns exactly the single-process
+ * index's answer over the same bundle (partitions that share clusters are searched together).
  */
 package io.rabitq.spark;

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** reindex on a small Delta table: idempotence, concurrent runs, drift, a missing change feed, a bundle of another table. */
 class ReindexTest {
-    private static final int N = 20_000;
-    private static final int DIM = 32;
+    static final int N = 20_000;
+    static final int DIM = 32;
 
     @TempDir
     Path dir;
@@ -39,6 +39,11 @@ class ReindexTest {
         spark = TestSpark.session();
         table = dir.resolve("vectors").toString();
         bundle = dir.resolve("bundle").toString();
+        indexedTable(spark, table, bundle);
+    }
+
+    /** A Delta table of N x DIM with its change feed on (version 1), indexed into {@code bundle} in two partitions. */
+    static void indexedTable(SparkSession spark, String table, String bundle) {
         SyntheticVectors.generate(spark, 0, N, DIM, 3, 2).write().format("delta").save(table);
         spark.sql("ALTER TABLE delta.`" + table + "` SET TBLPROPERTIES (delta.enableChangeDataFeed = true)");
         Dataset<Row> v1 = spark.read().format("delta").load(table);
@@ -66,8 +71,20 @@ class ReindexTest {
         return ids;
     }
 
+    /** For each probe row (id, vector): the ids of its 5 nearest neighbours by the row-wise UDF. */
+    private Map<Long, List<Long>> udfNeighbours(Dataset<Row> probes) {
+        Map<Long, List<Long>> out = new java.util.TreeMap<>();
+        for (Row r : probes.withColumn("nn", RabitqFunctions.rabitqSearch(org.apache.spark.sql.functions.col("vector"), bundle, 5))
+                .collectAsList()) {
+            out.put(r.getLong(0), r.<Row>getList(2).stream().map(n -> n.getLong(0)).toList());
+        }
+        return out;
+    }
+
     @Test
-    void aSecondRunWithoutCommitsPublishesNothingAndSearchBatchServesDeltaFiles() {
+    void aSecondRunWithoutCommitsPublishesNothingAndSearchBatchServesDeltaFiles() throws InterruptedException {
+        Dataset<Row> probes = SyntheticVectors.generate(spark, 0, 100, DIM, 3, 1).union(SyntheticVectors.generate(spark, N, N + 50, DIM, 3, 1));
+        assertEquals(0L, udfNeighbours(probes).get(0L).get(0), "the UDF serves the first generation, where row 0 exists");
         append(N, N + 300, 3);
         spark.sql("DELETE FROM delta.`" + table + "` WHERE id < 100");
         RabitqReindex.Result r = RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options());
@@ -81,6 +98,12 @@ class ReindexTest {
         RabitqReindex.Result again = RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options());
         assertEquals(RabitqReindex.Action.UP_TO_DATE, again.action());
         assertEquals(generation, Bundles.currentGeneration(Path.of(bundle)).orElseThrow(), "nothing published");
+
+        Thread.sleep(ExecutorIndexCache.RECHECK_MILLIS + 500); // the UDF re-checks the live generation this often
+        udfNeighbours(probes).forEach((id, nn) -> {
+            assertTrue(nn.stream().noneMatch(n -> n < 100), "the UDF returned a deleted row for probe " + id + ": " + nn);
+            assertTrue(id < 100 || nn.get(0).equals(id), "inserted row " + id + " finds itself through the UDF: " + nn);
+        });
 
         QuantizedIndex single = IndexBundles.load(Path.of(bundle));
         assertEquals(tableIds(), bundleIds(single));
