@@ -143,7 +143,7 @@ class CliTest {
         assertEquals(0, run("train", "--input", table, "--model", model, "--nlist", "16")[0]);
         assertEquals(0, run("index", "--input", table, "--model", model, "--bundle", bundle)[0]);
         Object[][] result = new Object[1][];
-        Thread watch = new Thread(() -> result[0] = run("reindex", "--input", table, "--bundle", bundle, "--watch", "--interval", "3s"));
+        Thread watch = new Thread(() -> result[0] = run("reindex", "--input", table, "--bundle", bundle, "--watch", "--interval", "5s"));
         watch.start();
         while (org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty()) {
             Thread.sleep(50);
@@ -154,6 +154,7 @@ class CliTest {
         while (io.rabitq.bundle.Bundles.currentGeneration(Path.of(bundle)).orElseThrow().equals("gen-000001") && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
+        Thread.sleep(1000); // the round that published prints its line, then the watch sleeps: stop it there
         watch.interrupt();
         watch.join();
         assertEquals(130, result[0][0], (String) result[0][2]);
