@@ -87,10 +87,15 @@ class ReindexTest {
         assertEquals(0L, udfNeighbours(probes).get(0L).get(0), "the UDF serves the first generation, where row 0 exists");
         append(N, N + 300, 3);
         spark.sql("DELETE FROM delta.`" + table + "` WHERE id < 100");
+        RabitqReindex.Result upTo2 = RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options().toVersion(2L));
+        assertEquals("2", upTo2.manifest().sourceVersion());
+        assertEquals(300, upTo2.inserted(), "version 2 is the append");
+        assertEquals(0, upTo2.deleted());
         RabitqReindex.Result r = RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options());
         assertEquals(RabitqReindex.Action.INCREMENTAL, r.action(), r.reason());
-        assertEquals(300, r.inserted());
-        assertEquals(100, r.deleted());
+        assertEquals("3", r.manifest().sourceVersion());
+        assertEquals(0, r.inserted());
+        assertEquals(100, r.deleted(), "version 3 is the delete");
         assertEquals(3, r.manifest().formatVersion(), "deletion sets make it a version-3 generation");
         assertTrue(r.manifest().partitions().size() > 2, "inserts went into delta partition files");
         String generation = Bundles.currentGeneration(Path.of(bundle)).orElseThrow();
