@@ -133,16 +133,7 @@ public final class GenerationWriter implements AutoCloseable {
      * byte is rewritten and retention of either generation never removes what the other still uses.
      */
     public synchronized int reusePartition(Bundle from, int i) {
-        Manifest.PartitionEntry p = from.manifest().partitions().get(i);
-        int number = nextPartition++;
-        Manifest.Deletes d = p.deletes();
-        if (d != null) {
-            d = new Manifest.Deletes(deletesFileName(number), d.ids(), d.rows(), d.bytes(), d.sha256());
-            link(from.file(p.deletes().file()), work.resolve(d.file()));
-        }
-        link(from.file(p.file()), work.resolve(partitionFileName(number)));
-        finished.put(number, new Manifest.PartitionEntry(partitionFileName(number), p.rows(), p.bytes(), p.sha256(), p.clusters(), d));
-        return number;
+        return reuse(from, i, null, 0);
     }
 
     /**
@@ -150,11 +141,22 @@ public final class GenerationWriter implements AutoCloseable {
      * id held by the partition; empty for none), which remove {@code deletedRows} of its rows. Readers check both.
      */
     public synchronized int reusePartition(Bundle from, int i, long[] deletedIds, long deletedRows) {
+        return reuse(from, i, deletedIds, deletedRows);
+    }
+
+    private int reuse(Bundle from, int i, long[] deletedIds, long deletedRows) {
         Manifest.PartitionEntry p = from.manifest().partitions().get(i);
         int number = nextPartition++;
         link(from.file(p.file()), work.resolve(partitionFileName(number)));
-        Manifest.Deletes d = deletedIds.length == 0 ? null : writeDeletes(number, deletedIds, deletedRows);
-        finished.put(number, new Manifest.PartitionEntry(partitionFileName(number), p.rows(), p.bytes(), p.sha256(), p.clusters(), d));
+        Manifest.Deletes d = null;
+        if (deletedIds != null && deletedIds.length > 0) {
+            d = writeDeletes(number, deletedIds, deletedRows);
+        } else if (deletedIds == null && p.deletes() != null) {
+            Manifest.Deletes old = p.deletes();
+            d = new Manifest.Deletes(deletesFileName(number), old.ids(), old.rows(), old.bytes(), old.sha256());
+            link(from.file(old.file()), work.resolve(d.file()));
+        }
+        finished.put(number, p.withDeletes(d).withFile(partitionFileName(number)));
         return number;
     }
 

@@ -95,6 +95,11 @@ public record Manifest(int formatVersion, int dim, int paddedDim, String metric,
             this(file, rows, bytes, sha256, clusters, null);
         }
 
+        /** This partition stored under another file name (e.g. linked into a new generation). */
+        public PartitionEntry withFile(String name) {
+            return new PartitionEntry(name, rows, bytes, sha256, clusters, deletes);
+        }
+
         /** This partition with another deletion set (null: none). */
         public PartitionEntry withDeletes(Deletes d) {
             return new PartitionEntry(file, rows, bytes, sha256, clusters, d);

@@ -92,7 +92,6 @@ class ReindexChurnTest {
                 live.put(id, fresh.get(updates + i));
                 inserted.add(id);
             }
-            long t0 = System.nanoTime();
             DeltaTable.forPath(spark, table).as("t").merge(spark.createDataFrame(changes, CHANGES).as("s"), "t.id = s.id")
                     .whenMatched("s.op = 'delete'").delete()
                     .whenMatched("s.op = 'update'").updateExpr(Map.of("vector", "s.vector"))
@@ -100,9 +99,7 @@ class ReindexChurnTest {
                     .execute();
             long version = RabitqReindex.latestVersion(spark, table);
 
-            long t1 = System.nanoTime();
             RabitqReindex.Result r = RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options());
-            long t2 = System.nanoTime();
             actions.add(r.action());
             String at = "round " + round + " (" + r.action() + ", " + r.reason() + ")";
             assertEquals(Long.toString(version), r.manifest().sourceVersion(), at);
@@ -126,11 +123,8 @@ class ReindexChurnTest {
                 return nn.length > 0 && nn[0].id() == id;
             }).count();
             assertTrue(self >= 0.999 * sample.size(), at + ": " + self + " of " + sample.size() + " live rows find themselves first");
-            long t3 = System.nanoTime();
             double recall = recall(index, live, queries);
             assertTrue(recall >= 0.95, at + ": recall@10 " + recall);
-            System.out.printf("TIMING %s merge %.1f reindex %.1f check %.1f recall %.1f%n", at, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                    (t3 - t2) / 1e9, (System.nanoTime() - t3) / 1e9);
         }
         assertTrue(actions.contains(RabitqReindex.Action.INCREMENTAL) && actions.contains(RabitqReindex.Action.COMPACTED),
                 "the rounds exercised incremental runs and compaction: " + actions);
