@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.delta.tables.DeltaTable;
-import io.rabitq.bundle.Manifest;
 import io.rabitq.core.IndexSnapshot;
 import io.rabitq.core.Neighbor;
 import io.rabitq.core.QuantizedIndex;

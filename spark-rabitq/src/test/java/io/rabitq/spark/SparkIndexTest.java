@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rabitq.bundle.Bundles;
 import io.rabitq.bundle.Manifest;
-import io.rabitq.bundle.ManifestCodec;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Neighbor;
 import io.rabitq.core.QuantizedIndex;
@@ -15,7 +14,6 @@ import io.rabitq.datasets.ClusteredGaussian;
 import io.rabitq.datasets.GroundTruth;
 import io.rabitq.datasets.Recall;
 import io.rabitq.lake.IndexBundles;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
