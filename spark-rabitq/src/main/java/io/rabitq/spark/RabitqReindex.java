@@ -248,7 +248,15 @@ public final class RabitqReindex {
                         base.generation(), m, 0);
             }
             requireChangeFeed(from);
-            return incremental(from, target);
+            try {
+                return incremental(from, target);
+            } catch (Exception e) { // Spark's job failures are checked exceptions thrown undeclared
+                if (causedBy(e, java.io.FileNotFoundException.class)) {
+                    throw new InvalidInputException("the change feed of " + table + " from version " + (from + 1) + " can no "
+                            + "longer be read: its files were removed (VACUUM?); run reindex --full to re-index the whole table", e);
+                }
+                throw RabitqModel.unwrap(e);
+            }
         }
 
         long recordedVersion() {
@@ -517,6 +525,15 @@ public final class RabitqReindex {
             }
             return total;
         }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String firstLine(Throwable e) {

@@ -170,6 +170,21 @@ class ReindexTest {
     }
 
     @Test
+    void aVacuumedChangeFeedIsExplained() {
+        spark.sql("DELETE FROM delta.`" + table + "` WHERE id < 500");
+        spark.conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
+        try {
+            spark.sql("VACUUM delta.`" + table + "` RETAIN 0 HOURS");
+        } finally {
+            spark.conf().unset("spark.databricks.delta.retentionDurationCheck.enabled");
+        }
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options()));
+        assertTrue(e.getMessage().contains("--full"), e.getMessage());
+        assertEquals(N - 500, RabitqReindex.run(spark, table, bundle, new RabitqReindex.Options().compact(true)).manifest().rows());
+    }
+
+    @Test
     void aBundleOfAnotherTableIsRefusedUnlessItsSourceIsReplaced() {
         String other = dir.resolve("other").toString();
         SyntheticVectors.generate(spark, 0, 5_000, DIM, 5, 1).write().format("delta").save(other);
