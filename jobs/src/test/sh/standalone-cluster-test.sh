@@ -71,12 +71,14 @@ json="$(submit evaluate --input "$work/qs/vectors" --queries "$work/qs/vectors" 
 [ "$(number queries "$json")" = 100 ] || fail "evaluate did not search 100 queries: $json"
 awk -v r="$(number recall "$json")" 'BEGIN { exit !(r >= 0.95) }' || fail "self-search recall on the cluster too low: $json"
 # executor loss: index and evaluate (exact search and searchBatch) twice, the second time while one executor JVM is
-# killed (SIGKILL) a moment after the application's executors start; Spark's retries finish the job, and the bundle
+# killed (SIGKILL) a moment after its first task starts; Spark's retries finish the job, and the bundle
 # (its witness) and the answers (recall over 2,000 queries) equal the undisturbed run's
 executor_pids() { pgrep -f 'CoarseGrainedExecutorBackend' || true; }
 submit_with_kill() {
   for _ in $(seq 300); do [ -z "$(executor_pids)" ] && break; sleep 0.1; done # the previous application's are gone
-  ( while [ -z "$(executor_pids)" ]; do sleep 0.1; done; sleep "$1"; kill -9 "$(executor_pids | head -1)" ) &
+  : > "$work/submit.log"
+  # kill once the driver runs tasks on registered executors (an executor killed before it registers is merely replaced)
+  ( until grep -q 'Starting task' "$work/submit.log"; do sleep 0.05; done; sleep "$1"; kill -9 "$(executor_pids | head -1)" ) &
   local killer=$!
   shift
   json="$(submit "$@")"
@@ -87,12 +89,12 @@ submit_with_kill() {
 witness() { sed -n 's/.*"witness":"\([0-9a-f]*\)".*/\1/p' <<<"$1"; }
 submit train --input "$work/qs/vectors" --model "$work/model" --nlist 40 > /dev/null
 calm="$(submit index --input "$work/qs/vectors" --model "$work/model" --bundle "$work/calm" --partitions 4)"
-lost="$(submit_with_kill 1 index --input "$work/qs/vectors" --model "$work/model" --bundle "$work/lost" --partitions 4)"
+lost="$(submit_with_kill 0.3 index --input "$work/qs/vectors" --model "$work/model" --bundle "$work/lost" --partitions 4)"
 [ -n "$(witness "$calm")" ] && [ "$(witness "$calm")" = "$(witness "$lost")" ] \
   || fail "the bundle indexed while an executor died differs: $calm vs $lost"
 eval_args=(--input "$work/qs/vectors" --queries "$work/qs/vectors" --query-id-col id --query-vector-col vector --k 10 --sample 2000)
 calm="$(submit evaluate "${eval_args[@]}" --bundle "$work/calm")"
-lost="$(submit_with_kill 2 evaluate "${eval_args[@]}" --bundle "$work/calm")"
+lost="$(submit_with_kill 0.3 evaluate "${eval_args[@]}" --bundle "$work/calm")"
 [ "$(number recall "$calm")" = "$(number recall "$lost")" ] && [ "$(number queries "$lost")" = 2000 ] \
   || fail "searchBatch while an executor died answered differently: $calm vs $lost"
 echo "standalone cluster test: OK (master + 2 workers + 2 executor JVMs on loopback: quickstart and evaluate; an executor killed during index and during evaluate changes neither the bundle nor the answers)"
