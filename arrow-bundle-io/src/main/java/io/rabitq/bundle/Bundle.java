@@ -258,9 +258,14 @@ public final class Bundle implements AutoCloseable {
         if (p.rows() > Integer.MAX_VALUE - 8) {
             throw new BundleException(file + " has " + p.rows() + " rows, too many for one array");
         }
-        long[] ids = new long[(int) p.rows()];
-        long read = readArrow(file, PartitionSchema.partition(manifest.dim(), manifest.codeBytes(), manifest.factorColumns(),
-                manifest.hasRaw()), (root, offset) -> {
+        return readIds(file, PartitionSchema.partition(manifest.dim(), manifest.codeBytes(), manifest.factorColumns(),
+                manifest.hasRaw()), (int) p.rows());
+    }
+
+    /** The {@code id} column of an Arrow file that must hold exactly {@code count} rows. */
+    private static long[] readIds(Path file, Schema schema, int count) {
+        long[] ids = new long[count];
+        long read = readArrow(file, schema, (root, offset) -> {
             BigIntVector v = (BigIntVector) root.getVector(PartitionSchema.ID);
             int n = root.getRowCount();
             if (offset + n > ids.length) {
@@ -286,20 +291,7 @@ public final class Bundle implements AutoCloseable {
         if (d.ids() > Integer.MAX_VALUE - 8) {
             throw new CorruptBundleException(file, "records " + d.ids() + " deleted ids, more than one partition can hold");
         }
-        long[] ids = new long[(int) d.ids()];
-        long read = readArrow(file, PartitionSchema.deletes(), (root, offset) -> {
-            BigIntVector v = (BigIntVector) root.getVector(PartitionSchema.ID);
-            int n = root.getRowCount();
-            if (offset + n > ids.length) {
-                throw new CorruptBundleException(file, "holds more ids than the manifest's " + ids.length);
-            }
-            for (int r = 0; r < n; r++) {
-                ids[(int) offset + r] = v.get(r);
-            }
-        });
-        if (read != ids.length) {
-            throw new CorruptBundleException(file, "holds " + read + " ids but the manifest records " + ids.length);
-        }
+        long[] ids = readIds(file, PartitionSchema.deletes(), (int) d.ids());
         for (int k = 1; k < ids.length; k++) {
             if (ids[k] <= ids[k - 1]) {
                 throw new CorruptBundleException(file, "ids are not strictly ascending");
