@@ -2,6 +2,7 @@ package io.rabitq.jobs;
 
 import io.rabitq.bundle.Manifest;
 import io.rabitq.lake.IndexBundles;
+import io.rabitq.spark.IndexedTables;
 import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqModel;
 import java.util.List;
@@ -33,6 +34,9 @@ final class IndexCommand implements Callable<Integer> {
     int abandonedHours;
     @Option(names = "--replace-source", description = "allow writing a bundle recorded as built from another table")
     boolean replaceSource;
+    @Option(names = "--register", description = "register the bundle in the Delta table's properties, so that APPROX NEAREST BY "
+            + "joins against the table search it")
+    boolean register;
 
     @Override
     public Integer call() {
@@ -40,6 +44,9 @@ final class IndexCommand implements Callable<Integer> {
             throw new InvalidInputException("--retain and --abandoned-hours must be >= 0");
         }
         BundleHousekeeping.checkSource(bundle, input, replaceSource);
+        if (register && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(input, "_delta_log"))) {
+            throw new InvalidInputException("--register needs a Delta table, but " + input + " has no _delta_log");
+        }
         List<String> abandoned = BundleHousekeeping.removeAbandoned(bundle, abandonedHours);
         SparkSession spark = Sessions.get("spark-rabitq index");
         try {
@@ -51,7 +58,12 @@ final class IndexCommand implements Callable<Integer> {
             Phases.line("indexed %d rows of %s into %s: %d partitions, generation witness %s", t0, man.rows(), t.source(), bundle,
                     man.partitions().size(), man.witness().substring(0, 12));
             List<String> retired = BundleHousekeeping.retain(bundle, retain);
-            new Json().put("bundle", bundle).put("rows", man.rows()).put("partitions", man.partitions().size())
+            if (register) {
+                IndexedTables.register(spark, input, bundle, m.getIdCol(), m.getInputCol());
+                Phases.line("registered %s as the index of %s (table properties %s, %s, %s)", t0, bundle, input,
+                        IndexedTables.BUNDLE, IndexedTables.ID_COLUMN, IndexedTables.VECTOR_COLUMN);
+            }
+            new Json().put("bundle", bundle).put("registered", register).put("rows", man.rows()).put("partitions", man.partitions().size())
                     .put("witness", man.witness()).put("removed_generations", retired).put("removed_abandoned", abandoned).print();
             return 0;
         } finally {

@@ -4,6 +4,7 @@ import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Metric;
 import io.rabitq.lake.IndexBundles;
 import io.rabitq.spark.ExactSearch;
+import io.rabitq.spark.IndexedTables;
 import io.rabitq.spark.RabitqIndexer;
 import io.rabitq.spark.RabitqModel;
 import io.rabitq.spark.RabitqSearch;
@@ -70,6 +71,9 @@ final class QuickstartCommand implements Callable<Integer> {
             long bundleBytes = m.partitions().stream().mapToLong(Manifest.PartitionEntry::bytes).sum() + m.centroids().bytes();
             Phases.line("indexed into bundle %s: %d partitions, %.1f MB", t0, bundle, m.partitions().size(), bundleBytes / 1e6);
             io.rabitq.bundle.Bundles.retain(Path.of(bundle), 2); // repeated quickstarts keep two generations, not all
+            t0 = System.nanoTime();
+            IndexedTables.register(spark, table, bundle, "id", "vector");
+            Phases.line("registered the bundle as the index of %s: APPROX NEAREST BY joins against it search the bundle", t0, table);
 
             Dataset<Row> queries = SyntheticVectors.generate(spark, n, n + nq, dim, seed, 2).toDF("query_id", "query").cache();
             queries.count();

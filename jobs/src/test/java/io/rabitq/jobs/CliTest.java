@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,8 +74,10 @@ class CliTest {
         java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2)));
         java.nio.file.Files.setLastModifiedTime(abandoned.resolve("part-00000.arrow"), old);
         java.nio.file.Files.setLastModifiedTime(abandoned, old);
-        Object[] reindex = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "3", "--retain", "1");
+        Object[] reindex = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "3", "--retain", "1",
+                "--register");
         assertEquals(0, reindex[0], (String) reindex[2]);
+        assertTrue(((String) reindex[1]).contains("\"registered\":true"), (String) reindex[1]);
         assertTrue(((String) reindex[1]).contains("\"removed_generations\":[\"gen-000001\"],\"removed_abandoned\":[\".tmp-gen-000099-killed\"]"),
                 (String) reindex[1]);
         assertTrue(java.nio.file.Files.notExists(abandoned), "the abandoned work is gone");
@@ -89,6 +93,10 @@ class CliTest {
             long selfFirst = spark.read().format("delta").load(results)
                     .where("neighbors[0].id = query_id and abs(neighbors[0].distance) < 1e-3 and size(neighbors) = 3").count();
             assertEquals(6000, selfFirst, "every vector finds itself first, at an estimated distance of about 0");
+            Dataset<Row> join = spark.sql("SELECT a.id AS query, b.id FROM delta.`" + table + "` a JOIN delta.`" + table
+                    + "` b APPROX NEAREST 3 BY DISTANCE vector_l2_distance(a.vector, b.vector)");
+            assertTrue(join.queryExecution().sparkPlan().toString().contains("NearestScan"), "--register made the join use the bundle");
+            assertTrue(join.where("query = id").count() >= 5_940, "(almost) every vector is among its own 3 nearest");
         } finally {
             spark.stop();
         }

@@ -4,6 +4,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.ScalaUDF;
 import org.apache.spark.sql.types.DataTypes;
 import scala.runtime.AbstractFunction4;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.SparkSessionExtensions;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -14,8 +15,10 @@ import scala.runtime.AbstractFunction1;
 import scala.runtime.BoxedUnit;
 
 /**
- * Installs the SQL function {@code rabitq_search(vector, bundle_path, k [, nprobe])} in every session, for users
- * who configure Spark rather than write code: {@code --conf spark.sql.extensions=io.rabitq.spark.RabitqExtensions}
+ * Installs, in every session, the SQL function {@code rabitq_search(vector, bundle_path, k [, nprobe])} and the
+ * planning of {@code APPROX NEAREST BY} joins against indexed Delta tables as bundle searches
+ * ({@link NearestByRewrite}), for users who configure Spark rather than write code:
+ * {@code --conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension,io.rabitq.spark.RabitqExtensions}
  * (spark-sql, the Thrift server, Spark Connect, PySpark's {@code spark.sql}).
  */
 public final class RabitqExtensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
@@ -43,7 +46,23 @@ public final class RabitqExtensions extends AbstractFunction1<SparkSessionExtens
     public BoxedUnit apply(SparkSessionExtensions extensions) {
         ExpressionInfo info = new ExpressionInfo(RabitqFunctions.class.getName(), null, RabitqFunctions.SQL_NAME, USAGE, EXTENDED);
         extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(RabitqFunctions.SQL_NAME), info, new Builder()));
+        extensions.injectPostHocResolutionRule(new SessionFunction<>(NearestByRewrite::new));
+        extensions.injectPlannerStrategy(new SessionFunction<>(session -> new NearestScanStrategy()));
         return BoxedUnit.UNIT;
+    }
+
+    /** A rule or strategy per session, as the extension points take them. */
+    private static final class SessionFunction<T> extends AbstractFunction1<SparkSession, T> {
+        private final java.util.function.Function<SparkSession, T> make;
+
+        SessionFunction(java.util.function.Function<SparkSession, T> make) {
+            this.make = make;
+        }
+
+        @Override
+        public T apply(SparkSession session) {
+            return make.apply(session);
+        }
     }
 
     /** Builds the call from 3 or 4 SQL arguments (nprobe defaults to 0: the bundle's default). */

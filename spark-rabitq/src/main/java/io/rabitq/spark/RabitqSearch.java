@@ -77,8 +77,7 @@ public final class RabitqSearch {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
-        List<int[]> shards = router instanceof IvfRabitqIndex ? shards(m)
-                : java.util.stream.IntStream.range(0, m.partitions().size()).mapToObj(p -> new int[] {p}).toList();
+        List<int[]> shards = shards(m);
         SparkSession spark = queries.sparkSession();
         int chunk = (int) Math.min(Integer.MAX_VALUE, positiveConf(spark, QUERY_CHUNK_CONF, DEFAULT_QUERY_CHUNK));
         long driverMergeMax = positiveConf(spark, DRIVER_MERGE_CONF, DEFAULT_DRIVER_MERGE_MAX_HITS);
@@ -118,14 +117,18 @@ public final class RabitqSearch {
     }
 
     /**
-     * The bundle's partitions grouped so that every cluster lives in one group: the driver replays the groups' IVF
-     * rerank logs in cluster order, which is the single-process order only when no cluster is split between two logs.
+     * The bundle's partitions grouped so that every cluster lives in one group (other variants: one group per
+     * partition): the driver replays the groups' IVF rerank logs in cluster order, which is the single-process order
+     * only when no cluster is split between two logs.
      * A bundle written by {@code index} has one partition per group; the delta partitions {@code reindex} adds join
      * the partition that holds their clusters. Groups list their partitions in ascending order (the order in which
      * the single-process index holds a cluster's rows).
      */
     static List<int[]> shards(Manifest m) {
         int parts = m.partitions().size();
+        if (!"ivf".equals(m.params().get("variant"))) {
+            return java.util.stream.IntStream.range(0, parts).mapToObj(p -> new int[] {p}).toList();
+        }
         int[] parent = new int[parts];
         Arrays.setAll(parent, i -> i);
         int[] owner = new int[m.nlist()];
