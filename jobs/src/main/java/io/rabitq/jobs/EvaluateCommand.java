@@ -1,5 +1,6 @@
 package io.rabitq.jobs;
 
+import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Metric;
 import io.rabitq.core.Vectors;
 import io.rabitq.spark.ExactSearch;
@@ -35,6 +36,9 @@ final class EvaluateCommand implements Callable<Integer> {
     int k;
     @Option(names = "--nprobe", defaultValue = "0", description = "clusters probed per query (default: 0 = the bundle's default)")
     int nprobe;
+    @Option(names = "--recall", paramLabel = "R", description = "instead of --nprobe: the recall@10 wanted, e.g. 0.95; the bundle's "
+            + "recall curve (measured at index time) gives the smallest nprobe that reaches it")
+    Double recall;
     @Option(names = "--sample", defaultValue = "1000", description = "queries evaluated, lowest ids first (default: ${DEFAULT-VALUE})")
     int sample;
 
@@ -46,23 +50,25 @@ final class EvaluateCommand implements Callable<Integer> {
         if (sample < 1) {
             throw new InvalidInputException("--sample must be >= 1 but was " + sample);
         }
-        Metric metric = Metric.parse(SearchCommand.manifestBeforeSpark(bundle).metric());
+        Manifest m = SearchCommand.manifestBeforeSpark(bundle);
+        Metric metric = Metric.parse(m.metric());
+        int probes = SearchCommand.probes(m, bundle, nprobe, recall);
         SparkSession spark = Sessions.get("spark-rabitq evaluate");
         try {
             Dataset<Row> base = Sessions.read(spark, input, null).rows();
             Dataset<Row> q = Sessions.read(spark, queries, null).rows().orderBy(queryIdCol).limit(sample).cache();
             long nq = q.count();
             long t0 = System.nanoTime();
-            List<Row> found = RabitqSearch.searchBatch(q, queryIdCol, queryVectorCol, bundle, k, nprobe).collectAsList();
+            List<Row> found = RabitqSearch.searchBatch(q, queryIdCol, queryVectorCol, bundle, k, probes).collectAsList();
             double searchSeconds = Phases.seconds(t0);
             Phases.line("searchBatch of %d queries: %.0f queries/s", t0, nq, nq / searchSeconds);
             t0 = System.nanoTime();
             List<Row> exact = ExactSearch.searchBatch(base, idCol, vectorCol, q, queryIdCol, queryVectorCol, metric, k).collectAsList();
             double exactSeconds = Phases.seconds(t0);
             Phases.line("exact distributed brute force: %.0f queries/s", t0, nq / exactSeconds);
-            double recall = Phases.recall(found, exact, k);
-            System.err.printf("recall@%d = %.4f over %d queries%n", k, recall, nq);
-            new Json().put("queries", nq).put("k", k).put("recall", Json.round(recall, 4))
+            double measured = Phases.recall(found, exact, k);
+            System.err.printf("recall@%d = %.4f over %d queries (nprobe %d)%n", k, measured, nq, probes);
+            new Json().put("queries", nq).put("k", k).put("nprobe", probes).put("recall", Json.round(measured, 4))
                     .put("search_qps", Json.round(nq / searchSeconds, 1)).put("exact_qps", Json.round(nq / exactSeconds, 1)).print();
             return 0;
         } finally {

@@ -36,6 +36,9 @@ final class SearchCommand implements Callable<Integer> {
     int k;
     @Option(names = "--nprobe", defaultValue = "0", description = "clusters probed per query (default: 0 = the bundle's default)")
     int nprobe;
+    @Option(names = "--recall", paramLabel = "R", description = "instead of --nprobe: the recall@10 wanted, e.g. 0.95; the bundle's "
+            + "recall curve (measured at index time) gives the smallest nprobe that reaches it")
+    Double recall;
     @Option(names = "--exact", description = "require exact distances: refused unless the bundle keeps raw vectors "
             + "(index with --store-raw); without them distances are the codes' estimates")
     boolean exact;
@@ -45,15 +48,17 @@ final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean hasRaw = checkBeforeSpark();
+        Manifest m = checkBeforeSpark();
+        int probes = probes(m, bundle, nprobe, recall);
         SparkSession spark = Sessions.get("spark-rabitq search");
         try {
             long t0 = System.nanoTime();
             Dataset<Row> q = Sessions.read(spark, queries, version).rows();
-            RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, nprobe).write().format("delta").mode(mode).save(output);
+            RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, probes).write().format("delta").mode(mode).save(output);
             long rows = spark.read().format("delta").load(output).count();
             Phases.line("searched %s against %s (k=%d); results in Delta table %s (%d rows)", t0, queries, bundle, k, output, rows);
-            new Json().put("output", output).put("rows", rows).put("k", k).put("distances", hasRaw ? "exact" : "estimated").print();
+            new Json().put("output", output).put("rows", rows).put("k", k).put("nprobe", probes)
+                    .put("distances", m.hasRaw() ? "exact" : "estimated").print();
             return 0;
         } finally {
             spark.stop();
@@ -62,9 +67,9 @@ final class SearchCommand implements Callable<Integer> {
 
     /**
      * What can be wrong without Spark: k, nprobe, the mode, an output that exists, a bundle that does not open, exact
-     * distances from a bundle without raw vectors. Returns whether the bundle keeps raw vectors.
+     * distances from a bundle without raw vectors. Returns the bundle's manifest.
      */
-    private boolean checkBeforeSpark() {
+    private Manifest checkBeforeSpark() {
         Vectors.checkK(k);
         Vectors.checkNprobeOrDefault(nprobe);
         if (!List.of("errorifexists", "overwrite", "append").contains(mode)) {
@@ -75,12 +80,27 @@ final class SearchCommand implements Callable<Integer> {
             throw new InvalidInputException("--output " + output + " already exists; choose another path, or pass --mode overwrite "
                     + "or --mode append");
         }
-        boolean hasRaw = manifestBeforeSpark(bundle).hasRaw();
-        if (exact && !hasRaw) {
+        Manifest m = manifestBeforeSpark(bundle);
+        if (exact && !m.hasRaw()) {
             throw new InvalidInputException("--exact: bundle " + bundle + " keeps no raw vectors, so its distances are estimates "
                     + "of its codes; index with --store-raw for exact distances, or search without --exact");
         }
-        return hasRaw;
+        return m;
+    }
+
+    /**
+     * The nprobe a search uses: {@code --nprobe}, or the one the bundle's recall curve gives for {@code --recall}, or 0
+     * (the bundle's default); both at once is refused.
+     */
+    static int probes(Manifest m, String bundle, int nprobe, Double recall) {
+        Vectors.checkNprobeOrDefault(nprobe);
+        if (recall == null) {
+            return nprobe;
+        }
+        if (nprobe > 0) {
+            throw new InvalidInputException("give --nprobe or --recall, not both");
+        }
+        return RabitqSearch.nprobeForRecall(m, bundle, recall);
     }
 
     /** The manifest of the live generation of {@code bundle} (quick verification), or an error that names the bundle. */

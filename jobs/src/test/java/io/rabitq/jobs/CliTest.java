@@ -85,9 +85,10 @@ class CliTest {
             assertEquals(1, gens.filter(p -> p.getFileName().toString().startsWith("gen-")).count(), "one generation kept");
         }
         Object[] search = run("search", "--queries", table, "--id-col", "id", "--vector-col", "vector", "--bundle", bundle,
-                "--output", results, "--k", "3");
+                "--output", results, "--k", "3", "--recall", "0.9");
         assertEquals(0, search[0], (String) search[2]);
-        assertTrue(((String) search[1]).contains("\"rows\":6000,\"k\":3,\"distances\":\"estimated\""), (String) search[1]);
+        assertTrue(((String) search[1]).matches("(?s).*\"rows\":6000,\"k\":3,\"nprobe\":[1-9][0-9]*,\"distances\":\"estimated\".*"),
+                "--recall chose an nprobe from the bundle's curve: " + search[1]);
         org.apache.spark.sql.SparkSession spark = Sessions.get("CliTest");
         try {
             long selfFirst = spark.read().format("delta").load(results)

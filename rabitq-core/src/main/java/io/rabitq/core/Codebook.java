@@ -113,18 +113,23 @@ public final class Codebook implements Serializable {
     }
 
     /**
-     * The default nprobe of an IVF index of this codebook, measured on the first {@code n} (at most 50,000) prepared sample
-     * rows (row-major): encoded as the index would store them (with raw vectors if {@code keepRaw}), the smallest nprobe
-     * at which 200 of them,
-     * searched among all, find 96% of their 10 exact nearest others (see {@link IvfRabitqIndex#nprobe()}).
+     * The recall curve of an IVF index of this codebook, measured on the first {@code n} (at most 50,000) prepared
+     * sample rows (row-major): encoded as the index would store them (with raw vectors if {@code keepRaw}), 200 of them
+     * searched among all for a ladder of nprobe values, recall@10 against their exact nearest others (see
+     * {@link IvfRabitqIndex#nprobe()} and {@link IvfRabitqIndex#nprobeFor}).
      */
-    public int calibrateNprobe(float[] rows, int n, boolean keepRaw) {
+    public RecallCurve calibrate(float[] rows, int n, boolean keepRaw) {
         n = Math.min(n, NprobeCalibration.MAX_SAMPLE_ROWS);
         long[] ids = new long[n];
         Arrays.setAll(ids, i -> i);
         float[] sample = n * dim == rows.length ? rows : Arrays.copyOf(rows, n * dim);
         IvfEngine engine = IvfEngine.encodeAll(this, ids, sample, false, keepRaw, Kernels.scan());
-        return NprobeCalibration.smallestNprobe(engine, ids, sample, seed);
+        return NprobeCalibration.curve(engine, ids, sample, seed);
+    }
+
+    /** The default nprobe the {@code curve} of an index of this codebook gives (recall@10 0.96 on its sample). */
+    public int defaultNprobe(RecallCurve curve) {
+        return NprobeCalibration.defaultNprobe(curve, nlist());
     }
 
     /** The quantizer of this codebook's rotation for the given query mode. */

@@ -16,9 +16,14 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     /** Whether a default index keeps raw vectors for the exact rerank. */
     public static final boolean DEFAULT_STORE_RAW = false;
 
+    /** Snapshot and bundle param holding the {@link RecallCurve} ({@link RecallCurve#format}). */
+    public static final String RECALL_CURVE_PARAM = "recall_curve";
+
     private volatile int nprobe;
     /** The nprobe measured at build to reach {@link NprobeCalibration#TARGET_RECALL}, or 0 before a build. */
     private volatile int calibratedNprobe;
+    /** Recall@10 by nprobe measured at build, or null before a build (or restored from a bundle without one). */
+    private volatile RecallCurve recallCurve;
     private volatile boolean storeRaw = DEFAULT_STORE_RAW;
 
     public IvfRabitqIndex(int dim) {
@@ -92,15 +97,41 @@ public final class IvfRabitqIndex extends QuantizedIndex {
         return calibratedNprobe > 0 ? calibratedNprobe : defaultNprobe(nlist());
     }
 
-    @Override
-    void built(IvfEngine engine, long[] ids, float[] rows, int n) {
-        calibratedNprobe = ids != null ? NprobeCalibration.smallestNprobe(engine, ids, rows, options.seed())
-                : engine.codebook.calibrateNprobe(rows, n, keepsRawVectors());
+    /**
+     * The smallest nprobe whose recall@10, measured at build time on sample rows, reaches {@code recall} (plus
+     * {@link RecallCurve#MARGIN}); {@code nlist} when no measured nprobe does.
+     *
+     * @param recall a recall in (0, 1]
+     * @throws InvalidParameterException if the index records no curve (restored from a bundle written before recall
+     *                                   targets existed): rebuild it, or search with an nprobe
+     */
+    public int nprobeFor(double recall) {
+        RecallCurve.checkTarget(recall);
+        RecallCurve c = recallCurve;
+        if (c == null) {
+            throw new InvalidParameterException("this index records no recall curve (it was built before recall targets "
+                    + "existed); re-index it, or search with an explicit nprobe");
+        }
+        return c.nprobeFor(recall, nlist());
     }
 
-    /** Restores the measured default nprobe recorded in a snapshot (0: none). */
-    IvfRabitqIndex withCalibratedNprobe(int p) {
+    /** The recall curve measured at build time, if any. */
+    public java.util.Optional<RecallCurve> recallCurve() {
+        return java.util.Optional.ofNullable(recallCurve);
+    }
+
+    @Override
+    void built(IvfEngine engine, long[] ids, float[] rows, int n) {
+        RecallCurve c = ids != null ? NprobeCalibration.curve(engine, ids, rows, options.seed())
+                : engine.codebook.calibrate(rows, n, keepsRawVectors());
+        calibratedNprobe = NprobeCalibration.defaultNprobe(c, engine.nlist);
+        recallCurve = c;
+    }
+
+    /** Restores the measured default nprobe and recall curve recorded in a snapshot (0 and null: none). */
+    IvfRabitqIndex withCalibration(int p, RecallCurve curve) {
         calibratedNprobe = p;
+        recallCurve = curve;
         return this;
     }
 
@@ -148,6 +179,11 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     @Override
     java.util.Map<String, String> params() {
-        return java.util.Map.of("nprobe", Integer.toString(nprobe), "calibrated_nprobe", Integer.toString(calibratedNprobe));
+        java.util.Map<String, String> p = new java.util.HashMap<>(java.util.Map.of("nprobe", Integer.toString(nprobe),
+                "calibrated_nprobe", Integer.toString(calibratedNprobe)));
+        if (recallCurve != null) {
+            p.put(RECALL_CURVE_PARAM, recallCurve.format());
+        }
+        return p;
     }
 }

@@ -87,7 +87,9 @@ public abstract class QuantizedIndex implements AnnIndex {
         QuantizedIndex idx;
         switch (s.variant()) {
             case "ivf": idx = new IvfRabitqIndex(s.dim(), o).setNprobe(Integer.parseInt(p.getOrDefault("nprobe", "0")))
-                    .withCalibratedNprobe(Integer.parseInt(p.getOrDefault("calibrated_nprobe", "0"))).storeRaw(s.hasRaw()); break;
+                    .withCalibration(Integer.parseInt(p.getOrDefault("calibrated_nprobe", "0")),
+                            p.containsKey(IvfRabitqIndex.RECALL_CURVE_PARAM) ? RecallCurve.parse(p.get(IvfRabitqIndex.RECALL_CURVE_PARAM)) : null)
+                    .storeRaw(s.hasRaw()); break;
             case "rabitq": idx = new RabitqIndex(s.dim(), o); break;
             case "plus": idx = new RabitqPlusIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
             case "asym": idx = new RabitqAsymIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;

@@ -66,6 +66,42 @@ class IndexRecallTest {
     }
 
     @Test
+    void aRecallTargetReachesItOnNewQueriesAtAMeasuredNprobe() {
+        IvfRabitqIndex idx = new IvfRabitqIndex(DIM);
+        recallAt10(idx, truthL2); // builds
+        RecallCurve curve = idx.recallCurve().orElseThrow();
+        for (int i = 1; i < curve.nprobe().length; i++) {
+            assertTrue(curve.nprobe()[i] > curve.nprobe()[i - 1], "an ascending ladder: " + curve);
+        }
+        for (double target : new double[] {0.9, 0.95}) {
+            int p = idx.nprobeFor(target);
+            double recall = recall(idx.searchBatch(data.queryRows(), 10, p));
+            assertTrue(recall >= target, "recall " + target + " asked, nprobe " + p + " gave " + recall + " (curve " + curve + ")");
+            int i = java.util.Arrays.binarySearch(curve.nprobe(), p);
+            if (i > 1) { // the rung below the one before it falls short: within one rung of the smallest that suffices
+                double below = recall(idx.searchBatch(data.queryRows(), 10, curve.nprobe()[i - 2]));
+                assertTrue(below < target, "nprobe " + curve.nprobe()[i - 2] + " already gives " + below + " >= " + target);
+            }
+        }
+        IvfRabitqIndex restored = (IvfRabitqIndex) QuantizedIndex.restore(idx.snapshot());
+        assertEquals(curve, restored.recallCurve().orElseThrow(), "the curve travels with the index");
+        assertEquals(idx.nprobeFor(0.95), restored.nprobeFor(0.95));
+        assertThrows(InvalidParameterException.class, () -> idx.nprobeFor(1.5));
+        double ceiling = java.util.Arrays.stream(curve.recall()).max().orElseThrow();
+        assertTrue(ceiling < 0.999, "7-bit codes without raw vectors top out below 1: " + curve);
+        assertThrows(InvalidParameterException.class, () -> idx.nprobeFor(Math.min(1, ceiling + 0.005)),
+                "a recall above what any nprobe reached is refused, not silently missed");
+    }
+
+    private static double recall(Neighbor[][] res) {
+        long[][] ids = new long[res.length][];
+        for (int i = 0; i < res.length; i++) {
+            ids[i] = java.util.Arrays.stream(res[i]).mapToLong(Neighbor::id).toArray();
+        }
+        return Recall.atK(truthL2, 10, ids, 10);
+    }
+
+    @Test
     void plusWithRerankFactor20ReachesNinetyNinePercent() {
         double recall = recallAt10(new RabitqPlusIndex(DIM, 42, 20), truthL2);
         assertTrue(recall >= 0.99, "RabitqPlusIndex x20 recall@10 " + recall);

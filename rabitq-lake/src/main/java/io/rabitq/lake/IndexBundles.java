@@ -10,7 +10,9 @@ import io.rabitq.bundle.PartitionWriter;
 import io.rabitq.core.IndexSnapshot;
 import io.rabitq.core.Codebook;
 import io.rabitq.core.Metric;
+import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RecallCurve;
 import io.rabitq.core.RotationKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,10 +91,14 @@ public final class IndexBundles {
     /**
      * The spec of an IVF bundle written cluster by cluster from {@code codebook}'s pipeline (as the Spark index job
      * does): per-cluster query quantization, the codebook's bits, raw vectors if {@code hasRaw}, the default nprobe as
-     * measured by {@link Codebook#calibrateNprobe} (0: none, the formula's).
+     * measured by {@link Codebook#calibrate} (0: none, the formula's) and the recall curve it came from (null: none).
      */
-    public static BundleSpec ivfSpec(Codebook codebook, boolean hasRaw, int calibratedNprobe, Source source) {
-        return spec("ivf", Map.of("nprobe", "0", "calibrated_nprobe", Integer.toString(calibratedNprobe)), codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
+    public static BundleSpec ivfSpec(Codebook codebook, boolean hasRaw, int calibratedNprobe, RecallCurve recallCurve, Source source) {
+        Map<String, String> params = new HashMap<>(Map.of("nprobe", "0", "calibrated_nprobe", Integer.toString(calibratedNprobe)));
+        if (recallCurve != null) {
+            params.put(IvfRabitqIndex.RECALL_CURVE_PARAM, recallCurve.format());
+        }
+        return spec("ivf", params, codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
                 codebook.codeBits(), codebook.bits(), false, codebook.nlist(), hasRaw, source);
     }
 

@@ -4,6 +4,8 @@ import io.rabitq.bundle.Bundle;
 import io.rabitq.bundle.BundleException;
 import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Metric;
+import io.rabitq.core.RabitqException;
+import io.rabitq.core.Vectors;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -69,8 +71,10 @@ import scala.runtime.AbstractPartialFunction;
 final class NearestByRewrite extends Rule<LogicalPlan> {
     /** Spark conf: {@code warn} (default) runs Spark's exact plan when no index applies, {@code error} fails the query. */
     static final String FALLBACK_CONF = "spark.rabitq.nearestBy.fallback";
-    /** Spark conf: clusters probed per query by an indexed join; 0 (default) uses the bundle's default. */
+    /** Spark conf: clusters probed per query by an indexed join; 0 (default) uses the recall conf, else the bundle's default. */
     static final String NPROBE_CONF = "spark.rabitq.nearestBy.nprobe";
+    /** Spark conf: the recall@10 an indexed join should reach (e.g. 0.95), read off the bundle's recall curve. */
+    static final String RECALL_CONF = "spark.rabitq.nearestBy.recall";
     private static final Logger LOG = LoggerFactory.getLogger(NearestByRewrite.class);
 
     private final SparkSession session;
@@ -134,12 +138,26 @@ final class NearestByRewrite extends Rule<LogicalPlan> {
                         + ranking.function + "; use " + Ranking.functionFor(Metric.parse(m.metric())));
             }
             checkCovers(table, m.sourceVersion(), reg.bundleDir());
-            int nprobe = Integer.parseInt(session.conf().get(NPROBE_CONF, "0").trim());
+            int nprobe = probes(m, reg.bundleDir());
             NearestScan.Target target = new NearestScan.Target(b.directory().toString(), b.generation(), m.witness(), RabitqSearch.shards(m),
                     j.numResults(), nprobe);
             return plan(j, query, idColumn, target);
         } catch (BundleException e) {
             throw new Decline("the registered bundle " + reg.bundleDir() + " cannot be searched: " + e.getMessage());
+        }
+    }
+
+    /** The nprobe the session's confs ask for: an explicit one, else the one reaching the recall asked for, else 0. */
+    private int probes(Manifest m, String bundleDir) {
+        String nprobe = session.conf().get(NPROBE_CONF, "0").trim();
+        String recall = session.conf().get(RECALL_CONF, "").trim();
+        try {
+            int p = Integer.parseInt(nprobe);
+            Vectors.checkNprobeOrDefault(p);
+            return p > 0 || recall.isEmpty() ? p : RabitqSearch.nprobeForRecall(m, bundleDir, Double.parseDouble(recall));
+        } catch (NumberFormatException | RabitqException e) {
+            throw new InvalidInputException(NPROBE_CONF + "=" + nprobe + ", " + RECALL_CONF + "=" + recall + ": " + e.getMessage()
+                    + " (nprobe is a whole number >= 0, recall a fraction in (0, 1])", e);
         }
     }
 

@@ -225,8 +225,9 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
         RotationKind kind = RotationKind.valueOf(getRotation().toUpperCase(Locale.ROOT));
         Codebook codebook = Codebook.train(m, dim, rows, sample.size(), clusters, kind, getSeed(), 0, getBits());
         // the default nprobe: measured on the sample, encoded as the bundle will store them
-        int calibrated = codebook.calibrateNprobe(rows, sample.size(), getStoreRaw());
-        RabitqModel model = copyValues(new RabitqModel(uid, codebook, calibrated), ParamMap.empty()).setParent(this);
+        io.rabitq.core.RecallCurve curve = codebook.calibrate(rows, sample.size(), getStoreRaw());
+        RabitqModel model = copyValues(new RabitqModel(uid, codebook, codebook.defaultNprobe(curve), curve), ParamMap.empty())
+                .setParent(this);
         String bundle = getBundlePath();
         if (bundle != null) {
             int p = getPartitions() > 0 ? getPartitions() : dataset.sparkSession().sparkContext().defaultParallelism();

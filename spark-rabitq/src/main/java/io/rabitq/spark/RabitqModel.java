@@ -8,6 +8,7 @@ import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Codebook;
 import io.rabitq.core.Metric;
 import io.rabitq.core.RabitqException;
+import io.rabitq.core.RecallCurve;
 import io.rabitq.core.RotationKind;
 import io.rabitq.lake.IndexBundles;
 import java.nio.file.Path;
@@ -46,11 +47,16 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
     private final Codebook codebook;
     private final BooleanParam storeRaw;
     private final int calibratedNprobe;
+    private final RecallCurve recallCurve;
 
-    /** @param calibratedNprobe the measured default nprobe ({@link Codebook#calibrateNprobe}), 0 for none */
-    RabitqModel(String uid, Codebook codebook, int calibratedNprobe) {
+    /**
+     * @param calibratedNprobe the measured default nprobe ({@link Codebook#defaultNprobe}), 0 for none
+     * @param recallCurve      recall@10 by nprobe measured on the training sample ({@link Codebook#calibrate}), null for none
+     */
+    RabitqModel(String uid, Codebook codebook, int calibratedNprobe, RecallCurve recallCurve) {
         this.uid = uid;
         this.calibratedNprobe = calibratedNprobe;
+        this.recallCurve = recallCurve;
         this.shared = new NeighborParamSet(uid);
         this.codebook = codebook;
         this.storeRaw = RabitqParams.storeRaw(uid);
@@ -78,6 +84,11 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
      */
     public int calibratedNprobe() {
         return calibratedNprobe;
+    }
+
+    /** Recall@10 by nprobe measured at fit time on the training sample; null for a model saved before it existed. */
+    public RecallCurve recallCurve() {
+        return recallCurve;
     }
 
     /** Code bits per dimension of the bundles this model writes. */
@@ -168,7 +179,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
 
     @Override
     public RabitqModel copy(ParamMap extra) {
-        return copyValues(new RabitqModel(uid, codebook, calibratedNprobe), extra).setParent(parent());
+        return copyValues(new RabitqModel(uid, codebook, calibratedNprobe, recallCurve), extra).setParent(parent());
     }
 
     @Override
@@ -206,7 +217,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
         if (partitions < 1) {
             throw new InvalidInputException("partitions must be >= 1 but was " + partitions);
         }
-        BundleSpec spec = IndexBundles.ivfSpec(codebook, getStoreRaw(), calibratedNprobe, source);
+        BundleSpec spec = IndexBundles.ivfSpec(codebook, getStoreRaw(), calibratedNprobe, recallCurve, source);
         SparkContext sc = df.sparkSession().sparkContext();
         Broadcast<Codebook> book = JavaSparkContext.fromSparkContext(sc).broadcast(codebook);
         Dataset<Row> assigned = PartitionFiles.assign(rows, book);

@@ -3,6 +3,7 @@ package io.rabitq.spark;
 import io.rabitq.core.Codebook;
 import io.rabitq.core.Metric;
 import io.rabitq.core.RabitqException;
+import io.rabitq.core.RecallCurve;
 import io.rabitq.core.RotationKind;
 import java.util.List;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -30,7 +31,8 @@ final class RabitqModelIO {
             .add("nlist", DataTypes.IntegerType, false)
             .add("centroids", DataTypes.createArrayType(DataTypes.FloatType, false), false)
             .add("bits", DataTypes.IntegerType, true) // absent (null) in models saved before extended codes: 1
-            .add("calibratedNprobe", DataTypes.IntegerType, true); // absent (null) before: 0, the formula's default
+            .add("calibratedNprobe", DataTypes.IntegerType, true) // absent (null) before: 0, the formula's default
+            .add("recallCurve", DataTypes.StringType, true); // absent (null) before: no recall targets
 
     private RabitqModelIO() {
     }
@@ -53,7 +55,7 @@ final class RabitqModelIO {
                 boxed[i] = c[i];
             }
             Row row = RowFactory.create(b.dim(), b.metric().name(), b.rotation().name(), b.seed(), b.codeBits(), b.nlist(), boxed, b.bits(),
-                    model.calibratedNprobe());
+                    model.calibratedNprobe(), model.recallCurve() == null ? null : model.recallCurve().format());
             sparkSession().createDataFrame(List.of(row), DATA_SCHEMA).coalesce(1).write().parquet(path + "/data");
         }
     }
@@ -96,7 +98,13 @@ final class RabitqModelIO {
             throw new InvalidInputException(path + " is corrupt: " + c.size() + " centroid values for nlist " + r.getInt(5)
                     + " x dim " + r.getInt(0));
         }
-        RabitqModel model = new RabitqModel(meta.uid(), codebook, r.isNullAt(8) ? 0 : r.getInt(8));
+        RecallCurve curve;
+        try {
+            curve = r.isNullAt(9) ? null : RecallCurve.parse(r.getString(9));
+        } catch (RabitqException e) {
+            throw new InvalidInputException(path + " is corrupt: " + e.getMessage(), e);
+        }
+        RabitqModel model = new RabitqModel(meta.uid(), codebook, r.isNullAt(8) ? 0 : r.getInt(8), curve);
         meta.getAndSetParams(model, scala.Option.empty());
         return model;
     }

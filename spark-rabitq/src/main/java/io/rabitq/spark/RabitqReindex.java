@@ -472,7 +472,9 @@ public final class RabitqReindex {
                         .fit(rows);
             } else {
                 int calibrated = (int) param("calibrated_nprobe", 0L);
-                model = new RabitqModel(org.apache.spark.ml.util.Identifiable.randomUID("rabitq"), codebook(), calibrated)
+                String curve = m.params().get(io.rabitq.core.IvfRabitqIndex.RECALL_CURVE_PARAM);
+                model = new RabitqModel(org.apache.spark.ml.util.Identifiable.randomUID("rabitq"), codebook(), calibrated,
+                        curve == null ? null : io.rabitq.core.RecallCurve.parse(curve))
                         .setStoreRaw(m.hasRaw());
                 model.setIdCol(o.idCol).setInputCol(o.vectorCol);
             }

@@ -7,6 +7,7 @@ import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.Neighbor;
 import io.rabitq.core.PreparedQueries;
 import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RecallCurve;
 import io.rabitq.core.RerankLog;
 import io.rabitq.core.Vectors;
 import java.io.Serializable;
@@ -56,6 +57,40 @@ public final class RabitqSearch {
     private static final int MIN_SLICE = 1_000;
 
     private RabitqSearch() {
+    }
+
+    /**
+     * As {@link #searchBatch(Dataset, String, String, String, int, int)}, probing as many clusters as the bundle's
+     * recall curve says reach recall@10 {@code recall} (measured at index time on sample queries; see
+     * {@link #nprobeForRecall}).
+     */
+    public static Dataset<Row> searchBatch(Dataset<Row> queries, String idCol, String vectorCol, String bundleDir, int k, double recall) {
+        int nprobe;
+        try (Bundle b = Bundle.open(Path.of(bundleDir), Bundle.Verification.QUICK)) {
+            nprobe = nprobeForRecall(b.manifest(), bundleDir, recall);
+        } catch (BundleException e) {
+            throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
+        }
+        return searchBatch(queries, idCol, vectorCol, bundleDir, k, nprobe);
+    }
+
+    /**
+     * The nprobe at which an IVF bundle's recorded recall curve reaches {@code recall} (see
+     * {@link RecallCurve#nprobeFor}); 0 (everything is scanned anyway) for other variants.
+     *
+     * @throws InvalidInputException if the bundle records no curve (indexed before recall targets existed)
+     */
+    public static int nprobeForRecall(Manifest m, String bundleDir, double recall) {
+        RecallCurve.checkTarget(recall);
+        if (!"ivf".equals(m.params().get("variant"))) {
+            return 0;
+        }
+        String curve = m.params().get(IvfRabitqIndex.RECALL_CURVE_PARAM);
+        if (curve == null) {
+            throw new InvalidInputException("bundle " + bundleDir + " records no recall curve (it was indexed before recall targets "
+                    + "existed); re-index it, or give nprobe instead of a recall");
+        }
+        return RecallCurve.parse(curve).nprobeFor(recall, m.nlist());
     }
 
     /**

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rabitq.bundle.Bundle;
+import io.rabitq.bundle.Manifest;
+import io.rabitq.core.IvfRabitqIndex;
+import io.rabitq.core.RecallCurve;
 import io.rabitq.lake.IndexBundles;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -124,6 +128,31 @@ class NearestByJoinTest {
         assertTrue(recall >= 0.95, "recall@10 vs Spark's exact rewrite: " + recall);
         Row first = approx.filter("id IS NOT NULL").first();
         assertEquals(DIM, first.getList(first.fieldIndex("vector")).size(), "the neighbours' own rows are returned");
+    }
+
+    @Test
+    void aRecallTargetChoosesTheNprobeFromTheBundlesRecordedCurve() {
+        String bundle = dir.resolve("docs-bundle").toString();
+        Manifest m;
+        try (Bundle b = RabitqSearch.openVerified(bundle)) {
+            m = b.manifest();
+        }
+        RecallCurve curve = RecallCurve.parse(m.params().get(IvfRabitqIndex.RECALL_CURVE_PARAM));
+        int p = RabitqSearch.nprobeForRecall(m, bundle, 0.95);
+        assertEquals(curve.nprobeFor(0.95, m.nlist()), p, "the manifest's curve (covered by the witness) decides");
+        List<Row> rows = spark.sql("SELECT rabitq_search(q, '" + bundle + "', 10, 0.95), rabitq_search(q, '" + bundle + "', 10, " + p
+                + ") FROM queries").collectAsList();
+        rows.forEach(r -> assertEquals(r.getList(1), r.getList(0), "a fractional 4th argument is a recall target"));
+        Dataset<Row> queries = spark.table("queries");
+        assertEquals(RabitqSearch.searchBatch(queries, "qid", "q", bundle, 10, p).collectAsList(),
+                RabitqSearch.searchBatch(queries, "qid", "q", bundle, 10, 0.95).collectAsList());
+        spark.conf().set(NearestByRewrite.RECALL_CONF, "0.95");
+        try {
+            String plan = spark.sql(join("APPROX", "", table)).queryExecution().sparkPlan().toString();
+            assertTrue(plan.contains("nprobe=" + p + ","), plan);
+        } finally {
+            spark.conf().unset(NearestByRewrite.RECALL_CONF);
+        }
     }
 
     @Test

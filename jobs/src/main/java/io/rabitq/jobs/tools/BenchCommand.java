@@ -69,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
     String variants;
     @Option(names = "--nprobe", split = ",", paramLabel = "P", description = "extra IVF nprobe values besides the default, e.g. 8,16,32")
     List<Integer> nprobes = new ArrayList<>();
+    @Option(names = "--recall", split = ",", paramLabel = "R", description = "IVF recall targets, e.g. 0.9,0.95: each is searched "
+            + "at the nprobe the index's recall curve (measured at build on its own rows) gives for it")
+    List<Double> recalls = new ArrayList<>();
     @Option(names = "--metric", defaultValue = "l2", description = "l2, ip or cosine (default: ${DEFAULT-VALUE})")
     String metricName;
     @Option(names = "--nlist", defaultValue = "0", description = "IVF clusters (default: 0 = each index's default)")
@@ -162,8 +165,14 @@ final class BenchCommand implements Callable<Integer> {
             List<Integer> probes = new ArrayList<>();
             probes.add(0);
             probes.addAll(nprobes);
-            for (int p : probes) {
-                ivf.setNprobe(p);
+            List<Double> targets = new ArrayList<>(java.util.Collections.nCopies(probes.size(), (Double) null));
+            for (double r : recalls) {
+                probes.add(-1); // resolved once the index is built
+                targets.add(r);
+            }
+            for (int i = 0; i < probes.size(); i++) {
+                int p = probes.get(i);
+                ivf.setNprobe(p >= 0 ? p : ivf.nprobeFor(targets.get(i)));
                 Run r = new Run("IvfRabitqIndex", null, ivf);
                 if (first != null) {
                     r.buildSeconds = first.buildSeconds;
@@ -176,12 +185,18 @@ final class BenchCommand implements Callable<Integer> {
                 r.params.put("bits", ivf.bits());
                 r.params.put("raw", ivf.hasRawVectors());
                 r.params.put("default_nprobe", p == 0);
+                if (targets.get(i) != null) {
+                    r.params.put("recall_target", targets.get(i));
+                }
                 results.add(r);
                 if (first == null) {
                     first = r;
                 }
             }
         }
+        results.stream().filter(r -> r.idx instanceof IvfRabitqIndex).findFirst()
+                .flatMap(r -> ((IvfRabitqIndex) r.idx).recallCurve())
+                .ifPresent(c -> System.err.println("IVF recall curve measured at build (recall@10 by nprobe): " + c.format()));
         printTable(results, System.err);
         json(datasetName, data, results).print();
         return 0;
