@@ -98,12 +98,13 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     }
 
     /**
-     * The smallest nprobe whose recall@10, measured at build time on sample rows, reaches {@code recall} (plus
-     * {@link RecallCurve#MARGIN}); {@code nlist} when no measured nprobe does.
+     * The nprobe at which new queries reach recall@10 {@code recall}, read off the curve measured at build time on
+     * sample rows ({@link RecallCurve#nprobeFor}).
      *
      * @param recall a recall in (0, 1]
      * @throws InvalidParameterException if the index records no curve (restored from a bundle written before recall
-     *                                   targets existed): rebuild it, or search with an nprobe
+     *                                   targets existed): rebuild it, or search with an nprobe; or if no nprobe reached
+     *                                   {@code recall} at build time
      */
     public int nprobeFor(double recall) {
         RecallCurve.checkTarget(recall);

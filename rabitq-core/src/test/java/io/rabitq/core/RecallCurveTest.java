@@ -9,18 +9,18 @@ class RecallCurveTest {
     private final RecallCurve curve = new RecallCurve(10, new int[] {1, 2, 4, 8, 16}, new double[] {0.5, 0.8, 0.93, 0.981, 0.999});
 
     @Test
-    void theSmallestNprobeWhoseRecallReachesTheTargetPlusTheMargin() {
-        assertEquals(1, curve.nprobeFor(0.4, 64));
-        assertEquals(4, curve.nprobeFor(0.9, 64), "0.93 >= 0.9 + 0.03");
-        assertEquals(8, curve.nprobeFor(0.95, 64), "0.93 < 0.98 <= 0.981");
+    void theSmallestNprobeWhoseRecallMissesAtMostFourTenthsOfWhatTheTargetAllows() {
+        assertEquals(2, curve.nprobeFor(0.4, 64), "0.4 is read as 0.76");
+        assertEquals(4, curve.nprobeFor(0.8, 64), "0.8 is read as 0.92, reached at 0.93");
+        assertEquals(8, curve.nprobeFor(0.9, 64), "0.9 is read as 0.96");
+        assertEquals(8, curve.nprobeFor(0.95, 64), "0.95 is read as 0.98, reached at 0.981");
         assertEquals(16, curve.nprobeFor(0.96, 64));
-        assertEquals(16, curve.nprobeFor(0.99, 64), "0.99 + 0.03 is above the best rung (0.999): within 0.002 of it is enough");
-        assertEquals(16, curve.nprobeFor(0.999, 64));
-        InvalidParameterException above = assertThrows(InvalidParameterException.class, () -> curve.nprobeFor(1.0, 64));
-        assertEquals("recall 1.000 is more than this index reaches at any nprobe (at most 0.9990 measured at build): ask for "
-                + "0.969 or less, or index with more bits or with raw vectors", above.getMessage());
+        assertEquals(16, curve.nprobeFor(0.999, 64), "above the best rung less 0.002: the best rung");
         assertEquals(6, curve.nprobeFor(0.95, 6), "never more than nlist");
         assertEquals(64, new RecallCurve(10, new int[0], new double[0]).nprobeFor(0.5, 64), "an empty curve: everything");
+        InvalidParameterException above = assertThrows(InvalidParameterException.class, () -> curve.nprobeFor(1.0, 64));
+        assertEquals("recall 1.000 is more than this index reaches at any nprobe (at most 0.9990 measured at build): ask for "
+                + "0.999 or less, or index with more bits or with raw vectors", above.getMessage());
     }
 
     @Test

@@ -80,6 +80,7 @@ public final class NearestScanExec extends SparkPlan {
         private final UnsafeProjection out;
         private final JoinedRow joined = new JoinedRow();
         private final List<InternalRow> pending = new ArrayList<>();
+        private InternalRow carried; // the first row of the next shard, read while filling a batch
         private int next;
 
         Scan(Iterator<InternalRow> rows, NearestScan.Target target, int shardOrdinal, UnsafeProjection vector, UnsafeProjection out) {
@@ -97,7 +98,7 @@ public final class NearestScanExec extends SparkPlan {
             }
             pending.clear();
             next = 0;
-            while (pending.isEmpty() && rows.hasNext()) {
+            while (pending.isEmpty() && (carried != null || rows.hasNext())) {
                 searchBatch();
             }
             return !pending.isEmpty();
@@ -111,14 +112,23 @@ public final class NearestScanExec extends SparkPlan {
             return pending.get(next++);
         }
 
+        /** Searches the next rows of one shard (the plan gives a task one shard; a change of shard ends a batch). */
         private void searchBatch() {
             List<InternalRow> batch = new ArrayList<>(BATCH);
+            InternalRow first = carried != null ? carried : rows.next().copy();
+            carried = null;
+            batch.add(first);
+            long shard = first.getLong(shardOrdinal);
             while (batch.size() < BATCH && rows.hasNext()) {
-                batch.add(rows.next().copy());
+                InternalRow r = rows.next().copy();
+                if (r.getLong(shardOrdinal) != shard) {
+                    carried = r;
+                    break;
+                }
+                batch.add(r);
             }
-            int shard = (int) batch.get(0).getLong(shardOrdinal);
             QuantizedIndex index = ExecutorIndexCache.partitions(target.bundleDir(), target.generation(), target.witness(),
-                    target.shards().get(shard));
+                    target.shards().get((int) shard));
             List<Integer> searched = new ArrayList<>(batch.size());
             List<float[]> queries = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
