@@ -271,8 +271,9 @@ class SparkIndexTest {
 
         String described = spark.sql("DESCRIBE FUNCTION EXTENDED rabitq_search").collectAsList().stream().map(r -> r.getString(0))
                 .collect(java.util.stream.Collectors.joining("\n"));
-        assertTrue(described.contains("Usage: rabitq_search(vector, bundle_path, k [, nprobe]) - The k nearest neighbours")
-                && described.contains("nprobe - IVF clusters to probe") && described.contains("> SELECT id, rabitq_search("), described);
+        assertTrue(described.contains("Usage: rabitq_search(vector, bundle_path, k [, nprobe | recall]) - The k nearest neighbours")
+                && described.contains("nprobe - IVF clusters to probe") && described.contains("recall - instead of nprobe")
+                && described.contains("> SELECT id, rabitq_search("), described);
 
         // ML Vector query columns work in the column function and in SQL, with the same answers
         Dataset<Row> mlQueries = queries.select(org.apache.spark.sql.functions.col("qid"),
