@@ -59,8 +59,9 @@ final class IndexCommand implements Callable<Integer> {
                     man.partitions().size(), man.witness().substring(0, 12));
             List<String> retired = BundleHousekeeping.retain(bundle, retain);
             if (register) {
+                long t1 = System.nanoTime();
                 IndexedTables.register(spark, input, bundle, m.getIdCol(), m.getInputCol());
-                Phases.line("registered %s as the index of %s (table properties %s, %s, %s)", t0, bundle, input,
+                Phases.line("registered %s as the index of %s (table properties %s, %s, %s)", t1, bundle, input,
                         IndexedTables.BUNDLE, IndexedTables.ID_COLUMN, IndexedTables.VECTOR_COLUMN);
             }
             new Json().put("bundle", bundle).put("registered", register).put("rows", man.rows()).put("partitions", man.partitions().size())

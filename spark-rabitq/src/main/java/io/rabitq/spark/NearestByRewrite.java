@@ -190,7 +190,7 @@ final class NearestByRewrite extends Rule<LogicalPlan> {
      * Fails unless the bundle, recording table version {@code recorded}, covers the version the plan reads: the same,
      * or a later one reached by commits that changed no data.
      */
-    private void checkCovers(TahoeFileIndex table, String recorded, String bundleDir) {
+    private static void checkCovers(TahoeFileIndex table, String recorded, String bundleDir) {
         long read = table.version();
         long built;
         try {
