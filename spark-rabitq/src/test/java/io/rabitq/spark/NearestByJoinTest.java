@@ -50,18 +50,25 @@ class NearestByJoinTest {
         spark = TestSpark.session();
         table = dir.resolve("docs").toString();
         String bundle = dir.resolve("docs-bundle").toString();
-        indexAndRegister(table, bundle, N);
+        indexAndRegister(table, bundle, N, false);
         SyntheticVectors.generate(spark, 1_000_000, 1_000_000 + QUERIES, DIM, 3, 2).toDF("qid", "q")
                 .withColumn("label", org.apache.spark.sql.functions.expr("concat('q', qid)"))
                 .write().format("delta").save(dir.resolve("queries").toString());
         spark.read().format("delta").load(dir.resolve("queries").toString()).createOrReplaceTempView("queries");
     }
 
-    /** A Delta table of n clustered vectors (version 0), indexed and then registered (version 1, properties only). */
-    static void indexAndRegister(String table, String bundle, int n) {
+    /**
+     * A Delta table of n clustered vectors (version 0; with its change feed on, version 1), indexed and then registered
+     * (one more version, properties only).
+     */
+    static void indexAndRegister(String table, String bundle, int n, boolean changeFeed) {
         SyntheticVectors.generate(spark, 0, n, DIM, 3, 2).write().format("delta").save(table);
-        Dataset<Row> v0 = spark.read().format("delta").load(table);
-        new RabitqIndexer().setSampleSize(10_000).fit(v0).index(v0, bundle, 2, new IndexBundles.Source(RabitqReindex.sourceRef(table), "0", Map.of()));
+        if (changeFeed) {
+            spark.sql("ALTER TABLE delta.`" + table + "` SET TBLPROPERTIES (delta.enableChangeDataFeed = true)");
+        }
+        Dataset<Row> rows = spark.read().format("delta").load(table);
+        new RabitqIndexer().setSampleSize(10_000).fit(rows).index(rows, bundle, 2,
+                new IndexBundles.Source(RabitqReindex.sourceRef(table), changeFeed ? "1" : "0", Map.of()));
         IndexedTables.register(spark, table, bundle, "id", "vector");
     }
 
@@ -156,9 +163,9 @@ class NearestByJoinTest {
     }
 
     @Test
-    void aStaleBundleRunsTheExactPlanWithAWarningNamingTheVersions() {
+    void aStaleBundleRunsTheExactPlanWithAWarningNamingTheVersionsUntilReindexCatchesUp() {
         String small = dir.resolve("stale").toString();
-        indexAndRegister(small, dir.resolve("stale-bundle").toString(), 2_000);
+        indexAndRegister(small, dir.resolve("stale-bundle").toString(), 2_000, true);
         assertTrue(searchesBundle(spark.sql(join("APPROX", "", small))), "covered after the properties-only commit");
         SyntheticVectors.generate(spark, 2_000, 2_100, DIM, 3, 1).write().format("delta").mode("append").save(small);
 
@@ -177,14 +184,21 @@ class NearestByJoinTest {
         assertFalse(searchesBundle(stale), "a stale bundle is not used");
         assertEquals(QUERIES * 10L, stale.count(), "Spark's exact plan answers");
         assertTrue(log.toString().contains("WARN APPROX NEAREST BY runs Spark's exact plan")
-                && log.toString().contains("records table version 0 but version 2 is read and version 2 changed data"), log.toString());
+                && log.toString().contains("records table version 1 but version 3 is read and version 3 changed data"), log.toString());
 
         spark.conf().set(NearestByRewrite.FALLBACK_CONF, "error");
         try {
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> spark.sql(join("APPROX", "", small)));
-            assertTrue(e.getMessage().contains("version 2 changed data"), e.getMessage());
+            assertTrue(e.getMessage().contains("version 3 changed data"), e.getMessage());
         } finally {
             spark.conf().unset(NearestByRewrite.FALLBACK_CONF);
         }
+
+        RabitqReindex.Result r = RabitqReindex.run(spark, small, dir.resolve("stale-bundle").toString(), new RabitqReindex.Options());
+        assertEquals(100, r.inserted());
+        Dataset<Row> caughtUp = spark.sql("SELECT a.id AS query, b.id FROM delta.`" + small + "` a JOIN delta.`" + small
+                + "` b APPROX NEAREST 1 BY DISTANCE vector_l2_distance(a.vector, b.vector) WHERE a.id >= 2000");
+        assertTrue(searchesBundle(caughtUp), "reindex made the registered bundle cover the table again");
+        assertTrue(caughtUp.where("query = id").count() >= 95, "the appended rows are searched: they find themselves");
     }
 }
