@@ -41,9 +41,6 @@ import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Range;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.catalyst.rules.Rule;
-import org.apache.spark.sql.delta.DeltaLog;
-import org.apache.spark.sql.delta.actions.Action;
-import org.apache.spark.sql.delta.actions.FileAction;
 import org.apache.spark.sql.delta.files.TahoeFileIndex;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 import org.apache.spark.sql.execution.datasources.LogicalRelation;
@@ -203,23 +200,14 @@ final class NearestByRewrite extends Rule<LogicalPlan> {
         if (read < built) {
             throw new Decline(stale + " (time travel before the index; read version " + built + " or later)");
         }
-        if (read == built) {
-            return;
-        }
-        DeltaLog log = table.deltaLog();
-        scala.collection.Iterator<scala.Tuple2<Object, scala.collection.immutable.Seq<Action>>> changes;
+        long changed;
         try {
-            changes = log.getChanges(built + 1, read, Catalyst.none(), true);
+            changed = DeltaCommits.firstDataChange(table.deltaLog(), built, read);
         } catch (RuntimeException e) {
             throw new Decline(stale + " and the commits in between cannot be read (" + e.getMessage() + "); run reindex");
         }
-        while (changes.hasNext()) {
-            scala.Tuple2<Object, scala.collection.immutable.Seq<Action>> commit = changes.next();
-            for (Action a : Catalyst.list(commit._2())) {
-                if (a instanceof FileAction f && f.dataChange()) {
-                    throw new Decline(stale + " and version " + commit._1() + " changed data; run bin/spark-rabitq reindex");
-                }
-            }
+        if (changed >= 0) {
+            throw new Decline(stale + " and version " + changed + " changed data; run bin/spark-rabitq reindex");
         }
     }
 

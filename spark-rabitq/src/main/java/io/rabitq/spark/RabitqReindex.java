@@ -247,6 +247,10 @@ public final class RabitqReindex {
                 return new Result(Action.UP_TO_DATE, "no commits after version " + from, from, target, 0, 0, 0, Double.NaN,
                         base.generation(), m, 0);
             }
+            if (DeltaCommits.firstDataChange(org.apache.spark.sql.delta.DeltaLog.forTable(spark, table), from, target) < 0) {
+                return new Result(Action.UP_TO_DATE, "the commits after version " + from + " changed no data", from, target, 0, 0,
+                        0, Double.NaN, base.generation(), m, 0);
+            }
             requireChangeFeed(from);
             try {
                 return incremental(from, target);
