@@ -65,13 +65,8 @@ public final class RabitqSearch {
      * {@link #nprobeForRecall}).
      */
     public static Dataset<Row> searchBatch(Dataset<Row> queries, String idCol, String vectorCol, String bundleDir, int k, double recall) {
-        int nprobe;
-        try (Bundle b = Bundle.open(Path.of(bundleDir), Bundle.Verification.QUICK)) {
-            nprobe = nprobeForRecall(b.manifest(), bundleDir, recall);
-        } catch (BundleException e) {
-            throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
-        }
-        return searchBatch(queries, idCol, vectorCol, bundleDir, k, nprobe);
+        RecallCurve.checkTarget(recall);
+        return search(queries, idCol, vectorCol, bundleDir, k, m -> nprobeForRecall(m, bundleDir, recall));
     }
 
     /**
@@ -99,15 +94,23 @@ public final class RabitqSearch {
      * @param nprobe clusters probed per query (IVF bundles); 0 uses the bundle's default
      */
     public static Dataset<Row> searchBatch(Dataset<Row> queries, String idCol, String vectorCol, String bundleDir, int k, int nprobe) {
-        Vectors.checkK(k);
         Vectors.checkNprobeOrDefault(nprobe);
+        return search(queries, idCol, vectorCol, bundleDir, k, m -> nprobe);
+    }
+
+    /** The search of both {@code searchBatch} forms, with the nprobe taken from the live generation's manifest. */
+    private static Dataset<Row> search(Dataset<Row> queries, String idCol, String vectorCol, String bundleDir, int k,
+                                       java.util.function.ToIntFunction<Manifest> probes) {
+        Vectors.checkK(k);
         Dataset<Row> queryRows = VectorColumns.select(queries, idCol, vectorCol);
         Manifest m;
         String generation;
+        int nprobe;
         QuantizedIndex router; // all centroids, no rows: chooses the probes once for the whole index
         try (Bundle b = openVerified(bundleDir)) {
             m = b.manifest();
             generation = b.generation();
+            nprobe = probes.applyAsInt(m);
             router = ExecutorIndexCache.centroids(bundleDir, b);
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
