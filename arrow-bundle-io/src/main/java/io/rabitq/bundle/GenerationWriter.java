@@ -48,7 +48,15 @@ public final class GenerationWriter implements AutoCloseable {
         this.spec = spec;
         Files.createDirectories(bundleDir);
         this.generation = String.format("gen-%06d", Bundles.latestGenerationNumber(bundleDir, null) + 1);
-        this.work = Files.createTempDirectory(bundleDir, ".tmp-" + generation + "-");
+        this.work = Files.createDirectory(uniqueName(bundleDir, ".tmp-" + generation + "-"));
+    }
+
+    /**
+     * A fresh name in {@code dir}. Not {@code Files.createTemp*}: those create owner-only (0700/0600) entries, and a
+     * bundle must be readable by whoever the usual umask lets read it (a sidecar, a BI user, another service account).
+     */
+    private static Path uniqueName(Path dir, String prefix) {
+        return dir.resolve(prefix + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36));
     }
 
     /** Starts a generation in {@code bundleDir} (created if needed). */
@@ -298,7 +306,7 @@ public final class GenerationWriter implements AutoCloseable {
                 generation = String.format("gen-%06d", Bundles.latestGenerationNumber(bundleDir, work) + 1);
                 Files.move(work, bundleDir.resolve(generation), StandardCopyOption.ATOMIC_MOVE);
                 fsyncDirectory(bundleDir);
-                Path tmp = Files.createTempFile(bundleDir, ".tmp-CURRENT-", "");
+                Path tmp = Files.createFile(uniqueName(bundleDir, ".tmp-CURRENT-"));
                 writeSynced(tmp, (generation + "\n").getBytes(StandardCharsets.US_ASCII));
                 Files.move(tmp, bundleDir.resolve(Bundles.CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 fsyncDirectory(bundleDir);

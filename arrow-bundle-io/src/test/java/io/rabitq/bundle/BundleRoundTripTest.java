@@ -48,6 +48,21 @@ class BundleRoundTripTest {
     }
 
     @Test
+    void publishedEntriesGetTheUmasksPermissionsNotOwnerOnly() throws Exception {
+        TestBundles.publish(dir.resolve("b"), 3, 2, 100);
+        Path plainDir = Files.createDirectory(dir.resolve("plain-dir"));
+        Path plainFile = Files.createFile(dir.resolve("plain-file"));
+        Path gen = dir.resolve("b").resolve("gen-000001");
+        assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(gen));
+        assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(dir.resolve("b").resolve(Bundles.CURRENT)));
+        try (var files = Files.list(gen)) {
+            for (Path f : files.toList()) {
+                assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(f), f.toString());
+            }
+        }
+    }
+
+    @Test
     void sameDataGivesTheSameWitnessAndAnyChangeAnother() {
         Manifest a = TestBundles.publish(dir.resolve("a"), 3, 2, 500);
         Manifest b = TestBundles.publish(dir.resolve("b"), 3, 2, 500);
