@@ -1,11 +1,18 @@
 package io.rabitq.bundle;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -71,7 +78,7 @@ public final class ParquetExchange {
             Files.write(outDir.resolve(Bundles.MANIFEST), ManifestCodec.write(m));
             float[] centroids = bundle.readCentroids();
             Path cp = outDir.resolve("centroids.parquet");
-            try (ParquetWriter<Group> w = writer(cp, centroidSchema())) {
+            try (ParquetWriter<Group> w = writer(cp, centroidSchema(), PartitionSchema.centroids(m.dim()))) {
                 SimpleGroupFactory g = new SimpleGroupFactory(centroidSchema());
                 for (int c = 0; c < m.nlist(); c++) {
                     Group row = g.newGroup();
@@ -81,12 +88,13 @@ public final class ParquetExchange {
             }
             files.add(cp);
             MessageType schema = partitionSchema(m);
+            Schema arrowSchema = PartitionSchema.partition(m.dim(), m.codeBytes(), m.factorColumns(), m.hasRaw());
             SimpleGroupFactory g = new SimpleGroupFactory(schema);
             int cb = m.codeBytes();
             for (int p = 0; p < m.partitions().size(); p++) {
                 PartitionData d = bundle.readPartition(p);
                 Path file = outDir.resolve(String.format("part-%05d.parquet", p));
-                try (ParquetWriter<Group> w = writer(file, schema)) {
+                try (ParquetWriter<Group> w = writer(file, schema, arrowSchema)) {
                     for (int r = 0; r < d.rows(); r++) {
                         Group row = g.newGroup()
                                 .append(PartitionSchema.ID, d.ids()[r])
@@ -166,9 +174,16 @@ public final class ParquetExchange {
         }
     }
 
-    private static ParquetWriter<Group> writer(Path file, MessageType schema) throws IOException {
+    /**
+     * A Parquet writer whose footer also carries {@code arrow} as {@code ARROW:schema} (base64 of the IPC schema message,
+     * as Arrow's own Parquet writer stores it), so Arrow readers such as pyarrow get the vector columns back as
+     * {@code fixed_size_list<float>[dim]} instead of Parquet's variable-length list.
+     */
+    private static ParquetWriter<Group> writer(Path file, MessageType schema, Schema arrow) throws IOException {
+        ByteArrayOutputStream ipc = new ByteArrayOutputStream();
+        MessageSerializer.serialize(new WriteChannel(Channels.newChannel(ipc)), arrow);
         return ExampleParquetWriter.builder(new LocalOutputFile(file)).withConf(new PlainParquetConfiguration())
-                .withType(schema).withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+                .withType(schema).withExtraMetaData(Map.of("ARROW:schema", Base64.getEncoder().encodeToString(ipc.toByteArray()))).withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
                 .withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.OVERWRITE).build();
     }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spark-rabitq", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "RaBitQ approximate nearest-neighbour search on Apache Spark.",
         subcommands = {QuickstartCommand.class, TrainCommand.class, IndexCommand.class, ReindexCommand.class, SearchCommand.class,
-            EvaluateCommand.class, LakeSidecarCommand.class, CommandLine.HelpCommand.class},
+            EvaluateCommand.class, ImportCommand.class, ExportCommand.class, LakeSidecarCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Spark options (bin/spark-rabitq passes them to spark-submit): --master local[*] (default) | spark://host:port,",
             "--conf key=value (repeatable). Benchmarks and demos (bin/spark-rabitq only): bench, bundle-bench, bench-spark,",
             "lake-warm-restart, lake-bench, bench-suite, bench-scale; 'spark-rabitq <command> --help' for any command."})
@@ -36,7 +36,8 @@ public final class Cli {
 
     /**
      * Runs a picocli command tree: usage errors print the command's usage and return 2; our errors (and I/O errors)
-     * print one {@code error:} line and return 1; anything else also prints its stack trace, since it is a bug.
+     * print one {@code error:} line and return 1 (also when a Spark job failed on one of ours in a task); anything else
+     * also prints its stack trace, since it is a bug.
      */
     public static int execute(Object root, String... argv) {
         Locale.setDefault(Locale.ROOT);
@@ -55,8 +56,12 @@ public final class Cli {
                 line.getErr().println("interrupted");
                 return 130;
             }
-            line.getErr().println("error: " + e.getMessage());
-            if (!(e instanceof RabitqException || e instanceof IOException)) {
+            Throwable ours = e;
+            while (ours != null && !(ours instanceof RabitqException)) { // found in a Spark task, it arrives wrapped
+                ours = ours.getCause();
+            }
+            line.getErr().println("error: " + (ours != null ? ours : e).getMessage());
+            if (ours == null && !(e instanceof IOException)) {
                 e.printStackTrace(line.getErr());
             }
             return 1;

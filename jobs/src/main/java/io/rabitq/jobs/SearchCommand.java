@@ -6,9 +6,7 @@ import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Vectors;
 import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqSearch;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -72,14 +70,7 @@ final class SearchCommand implements Callable<Integer> {
     private Manifest checkBeforeSpark() {
         Vectors.checkK(k);
         Vectors.checkNprobeOrDefault(nprobe);
-        if (!List.of("errorifexists", "overwrite", "append").contains(mode)) {
-            throw new InvalidInputException("--mode must be errorifexists, overwrite or append but was '" + mode + "'");
-        }
-        Path out = localPath(output);
-        if (mode.equals("errorifexists") && out != null && Files.exists(out)) {
-            throw new InvalidInputException("--output " + output + " already exists; choose another path, or pass --mode overwrite "
-                    + "or --mode append");
-        }
+        Sessions.checkOutput(output, mode);
         Manifest m = manifestBeforeSpark(bundle);
         if (exact && !m.hasRaw()) {
             throw new InvalidInputException("--exact: bundle " + bundle + " keeps no raw vectors, so its distances are estimates "
@@ -110,13 +101,5 @@ final class SearchCommand implements Callable<Integer> {
         } catch (BundleException e) {
             throw new InvalidInputException("bundle " + bundle + " cannot be searched: " + e.getMessage(), e);
         }
-    }
-
-    /** The local file a path names (plain or {@code file:}), or null for other file systems (checked by Spark then). */
-    private static Path localPath(String path) {
-        if (path.startsWith("file:")) {
-            return Path.of(java.net.URI.create(path));
-        }
-        return path.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") ? null : Path.of(path);
     }
 }

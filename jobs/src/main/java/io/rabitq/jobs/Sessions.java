@@ -59,4 +59,24 @@ public final class Sessions {
     /** A table read for a job, with what the bundle manifest records about its source. */
     public record Table(Dataset<Row> rows, String source, String version) {
     }
+
+    /** Refuses, before any Spark job, a write mode we do not know and an output that exists when the mode is the default. */
+    public static void checkOutput(String output, String mode) {
+        if (!java.util.List.of("errorifexists", "overwrite", "append").contains(mode)) {
+            throw new InvalidInputException("--mode must be errorifexists, overwrite or append but was '" + mode + "'");
+        }
+        Path out = localPath(output);
+        if (mode.equals("errorifexists") && out != null && Files.exists(out)) {
+            throw new InvalidInputException("--output " + output + " already exists; choose another path, or pass --mode overwrite "
+                    + "or --mode append");
+        }
+    }
+
+    /** The local file a path names (plain or {@code file:}), or null for other file systems (checked by Spark then). */
+    private static Path localPath(String path) {
+        if (path.startsWith("file:")) {
+            return Path.of(java.net.URI.create(path));
+        }
+        return path.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") ? null : Path.of(path);
+    }
 }

@@ -15,15 +15,16 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /** Checks and reads the id and vector columns of an input DataFrame. */
-final class VectorColumns {
+public final class VectorColumns {
     private VectorColumns() {
     }
 
     /**
      * Checks the columns and returns {@code (id bigint, vector array, more...)}, ML {@code Vector}s converted to
-     * {@code array<float>}.
+     * {@code array<float>}. Refuses, with what to fix, an id column that is not integral and a vector column that is
+     * not an array of float or double or an ML {@code Vector}.
      */
-    static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol, Column... more) {
+    public static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol, Column... more) {
         check(df.schema(), idCol, vectorCol);
         Column[] columns = new Column[2 + more.length];
         columns[0] = col(idCol).cast("long").as("id");
