@@ -32,6 +32,9 @@ json="$(submit evaluate --input "$work/qs/vectors" --queries "$work/qs/vectors" 
 [ "$(number queries "$json")" = 200 ] || fail "evaluate did not search 200 queries: $json"
 # the path through spark-submit is under test here; recall bars with larger samples are in the Java tests
 awk -v r="$(number recall "$json")" 'BEGIN { exit !(r >= 0.9) }' || fail "self-search recall too low: $json"
+# data out: the bundle exported as Parquet; pyarrow reads the bundle's Arrow files and the export
+submit export --bundle "$work/qs/bundle" --output "$work/export" > /dev/null
+bash "$(dirname "$0")/pyarrow-test.sh" "$work/qs/bundle" "$work/export" "$work"
 # an input error found on an executor (queries of another dimension) is one "error:" line with the CLI's log settings
 submit quickstart --n 600 --dim 8 --queries 10 --dir "$work/qs8" > /dev/null
 # shellcheck disable=SC2086
