@@ -4,6 +4,7 @@ import io.rabitq.core.RabitqException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
+import org.apache.spark.sql.AnalysisException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spark-rabitq", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "RaBitQ approximate nearest-neighbour search on Apache Spark.",
         subcommands = {QuickstartCommand.class, TrainCommand.class, IndexCommand.class, ReindexCommand.class, SearchCommand.class,
-            EvaluateCommand.class, ImportCommand.class, ExportCommand.class, LakeSidecarCommand.class, CommandLine.HelpCommand.class},
+            EvaluateCommand.class, SqlCommand.class, ImportCommand.class, ExportCommand.class, LakeSidecarCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Spark options (bin/spark-rabitq passes them to spark-submit): --master local[*] (default) | spark://host:port,",
             "--conf key=value (repeatable). Benchmarks and demos (bin/spark-rabitq only): bench, bundle-bench, bench-spark,",
             "lake-warm-restart, lake-bench, bench-suite, bench-scale; 'spark-rabitq <command> --help' for any command."})
@@ -35,7 +36,7 @@ public final class Cli {
     }
 
     /**
-     * Runs a picocli command tree: usage errors print the command's usage and return 2; our errors (and I/O errors)
+     * Runs a picocli command tree: usage errors print the command's usage and return 2; our errors (and I/O and SQL errors)
      * print one {@code error:} line and return 1 (also when a Spark job failed on one of ours in a task); anything else
      * also prints its stack trace, since it is a bug.
      */
@@ -60,8 +61,8 @@ public final class Cli {
             while (ours != null && !(ours instanceof RabitqException)) { // found in a Spark task, it arrives wrapped
                 ours = ours.getCause();
             }
-            line.getErr().println("error: " + (ours != null ? ours : e).getMessage());
-            if (ours == null && !(e instanceof IOException)) {
+            line.getErr().println("error: " + String.valueOf((ours != null ? ours : e).getMessage()).strip());
+            if (ours == null && !(e instanceof IOException || e instanceof AnalysisException)) { // SQL and table errors: the message says it
                 e.printStackTrace(line.getErr());
             }
             return 1;

@@ -113,6 +113,15 @@ class ImportExportTest {
         assertEquals(0, train[0], (String) train[2]);
         Object[] index = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "2");
         assertEquals(0, index[0], (String) index[2]);
+        Object[] sql = run("sql", "--json", "SELECT count(*) AS n FROM delta.`" + table + "`; -- a comment; with a semicolon\n"
+                + "SELECT id, size(rabitq_search(vector, '" + bundle + "', 5)) AS k FROM delta.`" + table + "` WHERE id < 3 ORDER BY id");
+        assertEquals(0, sql[0], (String) sql[2]);
+        assertEquals("{\"n\":3000}\n{\"id\":0,\"k\":5}\n{\"id\":1,\"k\":5}\n{\"id\":2,\"k\":5}", ((String) sql[1]).trim(),
+                "a Delta read and rabitq_search in one session");
+        Object[] badSql = run("sql", "SELEC 1");
+        assertEquals(1, badSql[0]);
+        String badErr = ((String) badSql[2]).trim();
+        assertTrue(badErr.startsWith("error: [PARSE_SYNTAX_ERROR]") && !badErr.contains("\tat "), badErr);
         Path export = dir.resolve("export");
         Object[] exported = run("export", "--bundle", bundle, "--output", export.toString());
         assertEquals(0, exported[0], (String) exported[2]);
