@@ -1,5 +1,8 @@
 package io.rabitq.jobs;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 import io.rabitq.bundle.Bundle;
 import io.rabitq.bundle.BundleException;
 import io.rabitq.bundle.Manifest;
@@ -7,7 +10,10 @@ import io.rabitq.core.Vectors;
 import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqSearch;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -16,7 +22,9 @@ import picocli.CommandLine.Option;
 
 /** {@code search}: a query table against a bundle, results written to a Delta table. */
 @Command(name = "search", sortOptions = false,
-        description = "Search a query table against a bundle (searchBatch); results go to a Delta table.")
+        description = {"Search a query table against a bundle (searchBatch); results go to a Delta table: query_id, neighbors",
+            "(array of id and distance, nearest first), the query table's other columns, and the answer's lineage:",
+            "bundle_generation, bundle_witness and source_version (the table version the bundle was built from)."})
 final class SearchCommand implements Callable<Integer> {
     @Option(names = "--queries", required = true, paramLabel = "TABLE", description = "Delta table or Parquet directory of queries")
     String queries;
@@ -52,15 +60,42 @@ final class SearchCommand implements Callable<Integer> {
         try {
             long t0 = System.nanoTime();
             Dataset<Row> q = Sessions.read(spark, queries, version).rows();
-            RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, probes).write().format("delta").mode(mode).save(output);
+            Dataset<Row> found = RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, probes);
+            withQueryColumnsAndLineage(found, q).write().format("delta").mode(mode).save(output);
             long rows = spark.read().format("delta").load(output).count();
             Phases.line("searched %s against %s (k=%d); results in Delta table %s (%d rows)", t0, queries, bundle, k, output, rows);
+            RabitqSearch.Lineage l = RabitqSearch.lineage(found).orElseThrow();
             new Json().put("output", output).put("rows", rows).put("k", k).put("nprobe", probes)
-                    .put("distances", m.hasRaw() ? "exact" : "estimated").print();
+                    .put("distances", m.hasRaw() ? "exact" : "estimated").put("bundle_generation", l.generation())
+                    .put("bundle_witness", l.witness()).print();
             return 0;
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The search result with the query rows' other columns (all but the vector) and the lineage of the answer: which
+     * generation of which bundle answered, its witness and the source table version it was built from.
+     */
+    private Dataset<Row> withQueryColumnsAndLineage(Dataset<Row> found, Dataset<Row> q) {
+        RabitqSearch.Lineage l = RabitqSearch.lineage(found).orElseThrow();
+        List<String> ours = List.of("query_id", "neighbors", "bundle_generation", "bundle_witness", "source_version");
+        List<Column> kept = new ArrayList<>(List.of(col("r.query_id"), col("r.neighbors")));
+        for (String c : q.columns()) {
+            if (c.equals(idCol) || c.equals(vectorCol)) {
+                continue;
+            }
+            if (ours.contains(c)) {
+                throw new InvalidInputException("the query table has a column '" + c + "', which search writes itself; rename it");
+            }
+            kept.add(col("q.`" + c + "`"));
+        }
+        kept.add(lit(l.generation()).as("bundle_generation"));
+        kept.add(lit(l.witness()).as("bundle_witness"));
+        kept.add(lit(l.sourceVersion()).as("source_version"));
+        return found.as("r").join(q.as("q"), col("r.query_id").equalTo(col("q.`" + idCol + "`")), "left")
+                .select(kept.toArray(Column[]::new));
     }
 
     /**

@@ -118,6 +118,26 @@ class ImportExportTest {
         assertEquals(0, sql[0], (String) sql[2]);
         assertEquals("{\"n\":3000}\n{\"id\":0,\"k\":5}\n{\"id\":1,\"k\":5}\n{\"id\":2,\"k\":5}", ((String) sql[1]).trim(),
                 "a Delta read and rabitq_search in one session");
+        // search keeps the query rows' other columns and says which generation answered
+        String queries = dir.resolve("queries").toString();
+        Object[] ctas = run("sql", "CREATE TABLE queries USING delta LOCATION '" + queries + "' AS SELECT id AS qid, vector AS q, concat('doc-', id) AS title "
+                + "FROM delta.`" + table + "` WHERE id < 50");
+        assertEquals(0, ctas[0], (String) ctas[2]);
+        Object[] search = run("search", "--queries", queries, "--id-col", "qid", "--vector-col", "q", "--bundle", bundle, "--output",
+                dir.resolve("found").toString(), "--k", "4");
+        assertEquals(0, search[0], (String) search[2]);
+        assertTrue(((String) search[1]).contains("\"bundle_generation\":\"gen-000001\""), (String) search[1]);
+        Object[] found = run("sql", "--json", "SELECT * FROM delta.`" + dir.resolve("found") + "` WHERE query_id = 7");
+        assertEquals(0, found[0], (String) found[2]);
+        String row = ((String) found[1]).trim();
+        assertTrue(row.matches("\\{\"query_id\":7,\"neighbors\":\\[\\{\"id\":7,.*\\}\\],\"title\":\"doc-7\",\"bundle_generation\":"
+                + "\"gen-000001\",\"bundle_witness\":\"[0-9a-f]{64}\",\"source_version\":\"0\"\\}"), row);
+        Object[] evaluate = run("evaluate", "--input", table, "--queries", queries, "--query-id-col", "qid", "--query-vector-col", "q",
+                "--bundle", bundle, "--sample", "20");
+        assertEquals(0, evaluate[0], (String) evaluate[2]);
+        assertTrue(((String) evaluate[1]).matches("(?s).*\"search_qps_cold\":[0-9.]+,\"search_qps_warm\":[0-9.]+,\"exact_qps\":[0-9.]+,"
+                + "\"input_version\":\"0\".*"), (String) evaluate[1]);
+        assertTrue(((String) evaluate[2]).contains("cold (opening and verifying the bundle"), (String) evaluate[2]);
         Object[] badSql = run("sql", "SELEC 1");
         assertEquals(1, badSql[0]);
         String badErr = ((String) badSql[2]).trim();

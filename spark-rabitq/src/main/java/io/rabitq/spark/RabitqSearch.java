@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -24,6 +25,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
@@ -151,7 +154,34 @@ public final class RabitqSearch {
             throw RabitqModel.unwrap(e);
         }
         Dataset<Row> onDriver = spark.createDataFrame(merged, RESULT_SCHEMA);
-        return shuffled == null ? onDriver : merged.isEmpty() ? shuffled : onDriver.unionAll(shuffled);
+        Dataset<Row> result = shuffled == null ? onDriver : merged.isEmpty() ? shuffled : onDriver.unionAll(shuffled);
+        return result.withMetadata("neighbors", new Lineage(bundleDir, generation, m.witness(), m.sourceVersion()).toMetadata());
+    }
+
+    /**
+     * Which bundle generation answered a {@link #searchBatch}: carried as metadata of its {@code neighbors} column (so it
+     * costs nothing per row and survives selects and writes), read back with {@link #lineage}.
+     */
+    public record Lineage(String bundle, String generation, String witness, String sourceVersion) {
+        private static final String KEY = "rabitq.lineage";
+
+        Metadata toMetadata() {
+            return new MetadataBuilder().putMetadata(KEY, new MetadataBuilder()
+                    .putString("bundle", bundle).putString("generation", generation).putString("witness", witness)
+                    .putString("source_version", sourceVersion).build()).build();
+        }
+    }
+
+    /** The lineage of a {@link #searchBatch} result, or empty for a DataFrame that did not come from one. */
+    public static Optional<Lineage> lineage(Dataset<Row> result) {
+        StructType schema = result.schema();
+        if (!Arrays.asList(schema.fieldNames()).contains("neighbors")
+                || !schema.apply("neighbors").metadata().contains(Lineage.KEY)) {
+            return Optional.empty();
+        }
+        Metadata l = schema.apply("neighbors").metadata().getMetadata(Lineage.KEY);
+        return Optional.of(new Lineage(l.getString("bundle"), l.getString("generation"), l.getString("witness"),
+                l.getString("source_version")));
     }
 
     /**
