@@ -1,6 +1,7 @@
 package io.rabitq.jobs;
 
 import io.rabitq.spark.InvalidInputException;
+import io.rabitq.spark.ProgressListener;
 import io.rabitq.spark.RabitqReindex;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ public final class Sessions {
     /**
      * The session for a job. Master and confs come from {@code spark-submit} (which {@code bin/spark-rabitq} runs);
      * without them (a plain {@code java} run) the master is {@code local[*]}. Delta and {@code rabitq_search} are
-     * installed unless the submitter configured other extensions.
+     * installed unless the submitter configured other extensions, and {@link ProgressListener} unless other listeners are.
      */
     public static SparkSession get(String appName) {
         SparkConf conf = new SparkConf();
@@ -33,6 +34,9 @@ public final class Sessions {
         }
         if (!conf.contains("spark.sql.catalog.spark_catalog")) {
             b.config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        }
+        if (!conf.contains("spark.extraListeners")) {
+            b.config("spark.extraListeners", ProgressListener.class.getName());
         }
         if (!conf.contains("spark.sql.shuffle.partitions")) {
             b.config("spark.sql.shuffle.partitions", "8");

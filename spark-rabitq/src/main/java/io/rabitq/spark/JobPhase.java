@@ -5,7 +5,9 @@ import org.apache.spark.SparkContext;
 
 /**
  * Names the Spark jobs of one phase of our work ({@code setJobDescription}), so the Spark UI, listeners and logs
- * say "rabitq index: write partition files" instead of a call site. The previous description is restored after.
+ * say "rabitq index: write partition files" instead of a call site, and logs the phase's start and end on the
+ * {@link ProgressListener#LOGGER} logger (driver-side phases such as k-means have no Spark job to show). The previous
+ * description is restored after.
  */
 final class JobPhase {
     /** Prefix of every job description we set. */
@@ -18,8 +20,12 @@ final class JobPhase {
     static <T> T run(SparkContext sc, String description, Supplier<T> work) {
         String previous = sc.getLocalProperty(DESCRIPTION);
         sc.setJobDescription(PREFIX + description);
+        long t0 = System.nanoTime();
+        ProgressListener.LOG.info("{}{} ...", PREFIX, description);
         try {
-            return work.get();
+            T result = work.get();
+            ProgressListener.LOG.info("{}{}: done in {} s", PREFIX, description, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+            return result;
         } finally {
             sc.setLocalProperty(DESCRIPTION, previous);
         }

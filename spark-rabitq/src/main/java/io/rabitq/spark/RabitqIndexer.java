@@ -200,17 +200,18 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
     public RabitqModel fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         Dataset<Row> rowsIn = VectorColumns.select(dataset.toDF(), getIdCol(), getInputCol());
-        long n = rowsIn.count();
+        org.apache.spark.SparkContext sc = dataset.sparkSession().sparkContext();
+        long n = JobPhase.run(sc, "train: count the input rows", rowsIn::count);
         if (n == 0) {
             throw new InvalidInputException("the input DataFrame is empty; nothing to index");
         }
         int clusters = getNlist() > 0 ? getNlist() : IvfRabitqIndex.defaultNlist(n);
         int limit = getSampleSize();
         double fraction = Math.min(1.0, 1.1 * limit / n);
-        List<Row> sample = rowsIn.sample(false, fraction, getSeed()).limit(limit).collectAsList();
-        if (sample.isEmpty()) {
-            sample = rowsIn.limit(limit).collectAsList();
-        }
+        List<Row> sample = JobPhase.run(sc, String.format("train: sample up to %,d of %,d rows", limit, n), () -> {
+            List<Row> rows = rowsIn.sample(false, fraction, getSeed()).limit(limit).collectAsList();
+            return rows.isEmpty() ? rowsIn.limit(limit).collectAsList() : rows;
+        });
         int dim = sample.get(0).isNullAt(1) ? -1 : sample.get(0).getList(1).size();
         if (dim < 1) {
             throw new InvalidInputException("column '" + getInputCol() + "' holds null or empty vectors; filter them out first");
@@ -223,14 +224,17 @@ public final class RabitqIndexer extends Estimator<RabitqModel>
             System.arraycopy(v, 0, rows, i * dim, dim);
         }
         RotationKind kind = RotationKind.valueOf(getRotation().toUpperCase(Locale.ROOT));
-        Codebook codebook = Codebook.train(m, dim, rows, sample.size(), clusters, kind, getSeed(), 0, getBits());
+        int sampled = sample.size();
+        Codebook codebook = JobPhase.run(sc, String.format("train: k-means of %,d centroids on %,d rows (driver)", clusters, sampled),
+                () -> Codebook.train(m, dim, rows, sampled, clusters, kind, getSeed(), 0, getBits()));
         // the default nprobe: measured on the sample, encoded as the bundle will store them
-        io.rabitq.core.RecallCurve curve = codebook.calibrate(rows, sample.size(), getStoreRaw());
+        io.rabitq.core.RecallCurve curve = JobPhase.run(sc, "train: measure the recall curve on the sample (driver)",
+                () -> codebook.calibrate(rows, sampled, getStoreRaw()));
         RabitqModel model = copyValues(new RabitqModel(uid, codebook, codebook.defaultNprobe(curve), curve), ParamMap.empty())
                 .setParent(this);
         String bundle = getBundlePath();
         if (bundle != null) {
-            int p = getPartitions() > 0 ? getPartitions() : dataset.sparkSession().sparkContext().defaultParallelism();
+            int p = getPartitions() > 0 ? getPartitions() : sc.defaultParallelism();
             model.index(dataset.toDF(), bundle, p, new IndexBundles.Source("dataframe", "fit " + uid, Map.of()));
         }
         return model;

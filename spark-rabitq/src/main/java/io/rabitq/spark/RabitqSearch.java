@@ -135,7 +135,9 @@ public final class RabitqSearch {
                 long[] chunkIds = Arrays.copyOfRange(qids, from, to);
                 JavaRDD<SliceAnswer> answers = partitionAnswers(jsc, bundleDir, generation, m.witness(), shards, prepared.slice(from, to), k);
                 if ((long) (to - from) * shards.size() * k <= driverMergeMax) {
-                    merged.addAll(mergeOnDriver(chunkIds, shards.size(), answers.collect(), k)); // small batches: no shuffle stage
+                    String phase = String.format("search: %,d queries against %s (%d shards)", to - from, bundleDir, shards.size());
+                    List<SliceAnswer> collected = JobPhase.run(spark.sparkContext(), phase, answers::collect);
+                    merged.addAll(mergeOnDriver(chunkIds, shards.size(), collected, k)); // small batches: no shuffle stage
                 } else {
                     Dataset<Row> part = spark.createDataFrame(answers
                             .flatMapToPair(a -> {
