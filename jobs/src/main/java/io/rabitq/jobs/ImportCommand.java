@@ -42,9 +42,6 @@ import picocli.CommandLine.Option;
             "other columns are kept)."})
 final class ImportCommand implements Callable<Integer> {
     private static final long SLICE_BYTES = 64L << 20;
-    private static final StructType VECTORS = new StructType()
-            .add("id", DataTypes.LongType, false)
-            .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
     @Option(names = "--input", required = true, paramLabel = "PATH", description = "file or directory to import")
     String input;
@@ -61,6 +58,12 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "errorifexists",
             description = "when --output exists: errorifexists, overwrite or append (default: ${DEFAULT-VALUE})")
     String mode;
+
+    /** {@code id bigint, vector array<float>}: a method, not a constant, so that {@code --help} loads no Spark class. */
+    private static StructType vectors() {
+        return new StructType().add("id", DataTypes.LongType, false)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -160,7 +163,7 @@ final class ImportCommand implements Callable<Integer> {
                 rows.add(RowFactory.create((long) rows.size(), v, label));
             }
         }
-        return spark.createDataFrame(rows, VECTORS.add("label", DataTypes.IntegerType, false));
+        return spark.createDataFrame(rows, vectors().add("label", DataTypes.IntegerType, false));
     }
 
     /**
@@ -206,7 +209,7 @@ final class ImportCommand implements Callable<Integer> {
                 }
             }
             VecsFile file = this;
-            return spark.createDataFrame(jsc.parallelize(ranges, ranges.size()).flatMap(r -> file.rows(r[0], r[1])), VECTORS);
+            return spark.createDataFrame(jsc.parallelize(ranges, ranges.size()).flatMap(r -> file.rows(r[0], r[1])), vectors());
         }
 
         /** Rows {@code from} (inclusive) to {@code to} as (id, vector) rows, read sequentially. */

@@ -20,6 +20,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -90,7 +91,8 @@ final class PartitionFiles {
     static void write(Dataset<Row> assigned, ClusterPartitioner partitioner, Broadcast<Codebook> book,
                                    GenerationWriter g, int firstNumber, String phase) {
         SparkContext sc = assigned.sparkSession().sparkContext();
-        WritePartition writer = new WritePartition(book, g.workDirectory().toString(), g.spec(), firstNumber);
+        WritePartition writer = new WritePartition(book, g.workDirectory().toString(), g.spec(), firstNumber,
+                sc.longAccumulator(ProgressListener.ROWS_COUNTER));
         List<TaskOutput> outputs = JobPhase.run(sc, phase, () -> assigned.javaRDD()
                 .mapToPair(r -> new Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
                 .repartitionAndSortWithinPartitions(partitioner)
@@ -112,12 +114,14 @@ final class PartitionFiles {
         private final String workDir;
         private final BundleSpec spec;
         private final int firstNumber;
+        private final LongAccumulator written;
 
-        WritePartition(Broadcast<Codebook> codebook, String workDir, BundleSpec spec, int firstNumber) {
+        WritePartition(Broadcast<Codebook> codebook, String workDir, BundleSpec spec, int firstNumber, LongAccumulator written) {
             this.codebook = codebook;
             this.workDir = workDir;
             this.spec = spec;
             this.firstNumber = firstNumber;
+            this.written = written;
         }
 
         @Override
@@ -127,7 +131,7 @@ final class PartitionFiles {
             int number = firstNumber + ctx.partitionId();
             PartitionWriter w = PartitionWriter.forTask(Path.of(workDir), number, "attempt-" + ctx.taskAttemptId(), spec);
             try {
-                ClusterBuffer buffer = new ClusterBuffer(book, w, spec.hasRaw());
+                ClusterBuffer buffer = new ClusterBuffer(book, w, spec.hasRaw(), written);
                 while (rows.hasNext()) {
                     Row r = rows.next()._2();
                     long id = VectorColumns.id(r);
@@ -150,12 +154,14 @@ final class PartitionFiles {
         private final List<Long> ids = new ArrayList<>();
         private final List<float[]> vectors = new ArrayList<>();
         private final boolean keepRaw;
+        private final LongAccumulator written; // progress: rows encoded and written so far
         private int cluster = -1;
 
-        ClusterBuffer(Codebook book, PartitionWriter out, boolean keepRaw) {
+        ClusterBuffer(Codebook book, PartitionWriter out, boolean keepRaw, LongAccumulator written) {
             this.book = book;
             this.out = out;
             this.keepRaw = keepRaw;
+            this.written = written;
         }
 
         void add(int c, long id, float[] prepared) {
@@ -179,6 +185,7 @@ final class PartitionFiles {
                 System.arraycopy(vectors.get(i), 0, flat, i * dim, dim);
             }
             IndexBundles.appendCluster(out, cluster, book.encode(cluster, idArray, flat, keepRaw), dim, book.codeBits(), book.bits());
+            written.add(idArray.length);
             ids.clear();
             vectors.clear();
         }

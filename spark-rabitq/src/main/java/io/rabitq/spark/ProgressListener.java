@@ -16,6 +16,7 @@ import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.StageInfo;
+import org.apache.spark.util.AccumulatorContext;
 import org.apache.spark.util.AccumulatorV2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,11 @@ import scala.Tuple4;
  * state needs no locks.
  */
 public final class ProgressListener extends SparkListener {
+    /**
+     * Name of a {@code LongAccumulator} by which a phase's tasks count the rows they have finished; a stage whose tasks
+     * report one is measured by it instead of the records they read (a task that sorts its input reads it all first).
+     */
+    public static final String ROWS_COUNTER = "rabitq rows";
     /** Name of the logger the lines go to. */
     public static final String LOGGER = "io.rabitq.progress";
     static final Logger LOG = LoggerFactory.getLogger(LOGGER);
@@ -67,6 +73,7 @@ public final class ProgressListener extends SparkListener {
         final Map<Long, Long> rowsOfRunningTasks = new HashMap<>();
         final Set<Long> readCounters = new HashSet<>(); // ids of the stage's record counters
         final Set<Long> writeCounters = new HashSet<>();
+        final Map<Long, Boolean> isRowsCounter = new HashMap<>(); // other counters, resolved by name once
         long lastLine = start;
         long rowsDone;
         int tasksDone;
@@ -152,7 +159,14 @@ public final class ProgressListener extends SparkListener {
             s.rowsOfRunningTasks.remove(end.taskInfo().taskId());
             if (end.taskInfo().successful()) {
                 s.tasksDone++;
-                s.rowsDone += rows(m.inputMetrics().recordsRead() + m.shuffleReadMetrics().recordsRead(),
+                long counted = -1;
+                for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(end.taskInfo().accumulables())) {
+                    if (a.name().isDefined() && a.name().get().equals(ROWS_COUNTER) && a.update().isDefined()
+                            && a.update().get() instanceof Long n) {
+                        counted = n;
+                    }
+                }
+                s.rowsDone += counted >= 0 ? counted : rows(m.inputMetrics().recordsRead() + m.shuffleReadMetrics().recordsRead(),
                         m.shuffleWriteMetrics().recordsWritten());
             }
             maybeLine(s);
@@ -170,13 +184,17 @@ public final class ProgressListener extends SparkListener {
             }
             long read = 0;
             long written = 0;
+            long counted = -1;
             for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(task._4())) {
                 if (a.update().isDefined() && a.update().get() instanceof Long n) {
                     read += s.readCounters.contains(a.id()) ? n : 0;
                     written += s.writeCounters.contains(a.id()) ? n : 0;
+                    if (s.isRowsCounter.computeIfAbsent(a.id(), ProgressListener::namedRowsCounter)) {
+                        counted = n;
+                    }
                 }
             }
-            s.rowsOfRunningTasks.put((Long) task._1(), rows(read, written));
+            s.rowsOfRunningTasks.put((Long) task._1(), counted >= 0 ? counted : rows(read, written));
             touched.add(s);
         }
         touched.forEach(this::maybeLine);
@@ -209,6 +227,12 @@ public final class ProgressListener extends SparkListener {
      */
     private static long rows(long read, long shuffleWritten) {
         return Math.max(read, shuffleWritten);
+    }
+
+    /** Whether the accumulator with this id is a {@link #ROWS_COUNTER} (heartbeats name no accumulator). */
+    private static boolean namedRowsCounter(long id) {
+        scala.Option<AccumulatorV2<?, ?>> counter = AccumulatorContext.get(id);
+        return counter.isDefined() && counter.get().name().isDefined() && counter.get().name().get().equals(ROWS_COUNTER);
     }
 
     private void maybeLine(Stage s) {

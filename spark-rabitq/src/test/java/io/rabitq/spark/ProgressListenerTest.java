@@ -47,6 +47,12 @@ class ProgressListenerTest {
                         return t._1();
                     }).count());
             assertTrue(n == 4_000);
+            org.apache.spark.util.LongAccumulator own = sc.longAccumulator(ProgressListener.ROWS_COUNTER);
+            JobPhase.run(sc, "test: counted rows", () -> jsc.parallelize(rows, 2).map(x -> {
+                Thread.sleep(x % 400 == 0 ? 100 : 0);
+                own.add(2); // a task's own count wins over the records it read
+                return x;
+            }).count());
             sc.listenerBus().waitUntilEmpty();
         } finally {
             sc.removeSparkListener(listener);
@@ -60,7 +66,8 @@ class ProgressListenerTest {
         int done = Integer.parseInt(running.group(1).replace(",", ""));
         assertTrue(done > 0 && done < 4_000 && Integer.parseInt(running.group(2)) < 8, text);
         assertTrue(text.contains("rabitq test: slow rows: 4,000 rows in "), "the stage's end: " + text);
-        assertTrue(Pattern.compile("rabitq test: slow rows: done in [0-9.]+ s\n$").matcher(text).find(), text);
-        assertTrue(text.lines().allMatch(l -> l.startsWith("rabitq test: slow rows")), "the unnamed job printed nothing: " + text);
+        assertTrue(Pattern.compile("rabitq test: slow rows: done in [0-9.]+ s\n").matcher(text).find(), text);
+        assertTrue(text.contains("rabitq test: counted rows: 8,000 rows in "), text);
+        assertTrue(text.lines().allMatch(l -> l.startsWith("rabitq test: ")), "the unnamed job printed nothing: " + text);
     }
 }
