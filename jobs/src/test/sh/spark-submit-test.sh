@@ -17,6 +17,12 @@ grep -qx 'org/apache/spark/SparkContext.class' <<<"$entries" && fail "the app ja
 grep -q '^io/rabitq/jobs/tools/' <<<"$entries" && fail "the app jar ships the benchmark and demo commands"
 grep -qx 'picocli/CommandLine.class' <<<"$entries" || fail "the app jar lacks its command-line library"
 
+# help answers from the app jar alone, with no Spark class (bin/spark-rabitq runs it so, without spark-submit)
+for c in quickstart train index reindex search evaluate sql import export lake-sidecar; do
+  java -cp "$jar" io.rabitq.jobs.Cli "$c" --help > "$work/help.log" 2>&1 || fail "$c --help needs more than the app jar: $(tail -3 "$work/help.log")"
+  grep -q "^Usage: spark-rabitq $c" "$work/help.log" || fail "$c --help printed no usage"
+done
+
 submit() {
   # shellcheck disable=SC2086
   SPARK_LOCAL_IP=127.0.0.1 java $flags -cp "$(cat "$target/spark-classpath.txt")" org.apache.spark.deploy.SparkSubmit \
@@ -46,4 +52,4 @@ if SPARK_LOCAL_IP=127.0.0.1 java $flags -Dlog4j2.configurationFile="$target/../s
 fi
 grep -q '^error: .*has dimension 8 but the bundle .* has dimension 16' "$work/err.log" || fail "no one-line error naming the dimensions"
 grep -qE '^[[:space:]]+at [a-z]' "$work/err.log" && fail "an executor-side input error printed Java stack frames"
-echo "spark-submit test: OK (quickstart and evaluate through SparkSubmit with the app jar alone; executor-side input errors in one line)"
+echo "spark-submit test: OK (help from the app jar alone; quickstart, evaluate and export through SparkSubmit with the app jar alone; executor-side input errors in one line)"

@@ -33,7 +33,7 @@ class CliTest {
         assertTrue(((String) indexHelp[1]).contains("--version=V") && ((String) indexHelp[1]).contains("-h, --help"), (String) indexHelp[1]);
         Object[] top = run("-h");
         assertEquals(0, top[0]);
-        for (String command : new String[] {"quickstart", "train", "index", "search", "evaluate", "lake-sidecar"}) {
+        for (String command : new String[] {"quickstart", "train", "index", "search", "evaluate", "sql", "import", "export", "lake-sidecar"}) {
             assertTrue(((String) top[1]).contains(command), command + " in " + top[1]);
         }
         assertEquals(2, run("bench")[0], "benchmarks are not commands of the app jar");

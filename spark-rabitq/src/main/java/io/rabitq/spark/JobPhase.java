@@ -18,8 +18,22 @@ final class JobPhase {
     }
 
     static <T> T run(SparkContext sc, String description, Supplier<T> work) {
+        return run(sc, description, false, work);
+    }
+
+    /**
+     * {@link #run}, for work whose jobs' last stage counts its finished rows in a {@link ProgressListener#ROWS_COUNTER}
+     * accumulator: progress then reports that count.
+     */
+    static <T> T runCounted(SparkContext sc, String description, Supplier<T> work) {
+        return run(sc, description, true, work);
+    }
+
+    private static <T> T run(SparkContext sc, String description, boolean counted, Supplier<T> work) {
         String previous = sc.getLocalProperty(DESCRIPTION);
+        String previousCounted = sc.getLocalProperty(ProgressListener.COUNTED_PROPERTY);
         sc.setJobDescription(PREFIX + description);
+        sc.setLocalProperty(ProgressListener.COUNTED_PROPERTY, counted ? "true" : null);
         long t0 = System.nanoTime();
         ProgressListener.LOG.info("{}{} ...", PREFIX, description);
         try {
@@ -28,6 +42,7 @@ final class JobPhase {
             return result;
         } finally {
             sc.setLocalProperty(DESCRIPTION, previous);
+            sc.setLocalProperty(ProgressListener.COUNTED_PROPERTY, previousCounted);
         }
     }
 }

@@ -93,7 +93,7 @@ final class PartitionFiles {
         SparkContext sc = assigned.sparkSession().sparkContext();
         WritePartition writer = new WritePartition(book, g.workDirectory().toString(), g.spec(), firstNumber,
                 sc.longAccumulator(ProgressListener.ROWS_COUNTER));
-        List<TaskOutput> outputs = JobPhase.run(sc, phase, () -> assigned.javaRDD()
+        List<TaskOutput> outputs = JobPhase.runCounted(sc, phase, () -> assigned.javaRDD()
                 .mapToPair(r -> new Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
                 .repartitionAndSortWithinPartitions(partitioner)
                 .mapPartitions(writer)

@@ -34,10 +34,13 @@ import scala.Tuple4;
  */
 public final class ProgressListener extends SparkListener {
     /**
-     * Name of a {@code LongAccumulator} by which a phase's tasks count the rows they have finished; a stage whose tasks
-     * report one is measured by it instead of the records they read (a task that sorts its input reads it all first).
+     * Name of a {@code LongAccumulator} by which the tasks of a phase's last stage count the rows they have finished
+     * (with {@link #COUNTED_PROPERTY} set for the phase's jobs): that stage is measured by it instead of the records
+     * its tasks read (a task that sorts its input reads it all before it finishes a row).
      */
     public static final String ROWS_COUNTER = "rabitq rows";
+    /** Local property: "true" when the last stage of a job counts its rows in a {@link #ROWS_COUNTER}. */
+    static final String COUNTED_PROPERTY = "rabitq.progress.counted";
     /** Name of the logger the lines go to. */
     public static final String LOGGER = "io.rabitq.progress";
     static final Logger LOG = LoggerFactory.getLogger(LOGGER);
@@ -51,6 +54,7 @@ public final class ProgressListener extends SparkListener {
     private final long intervalNanos;
     private final long finalLineNanos;
     private final Map<Integer, String> phaseOfStage = new HashMap<>();
+    private final Set<Integer> countedStages = new HashSet<>();
     private final Map<Integer, List<Integer>> stagesOfJob = new HashMap<>();
     private final Map<Integer, Stage> running = new HashMap<>();
     private final Map<Integer, Long> shuffleRecordsWritten = new HashMap<>();
@@ -74,6 +78,7 @@ public final class ProgressListener extends SparkListener {
         final Set<Long> readCounters = new HashSet<>(); // ids of the stage's record counters
         final Set<Long> writeCounters = new HashSet<>();
         final Map<Long, Boolean> isRowsCounter = new HashMap<>(); // other counters, resolved by name once
+        boolean counted; // measured by its tasks' ROWS_COUNTER
         long lastLine = start;
         long rowsDone;
         int tasksDone;
@@ -118,6 +123,9 @@ public final class ProgressListener extends SparkListener {
         List<Integer> stages = new ArrayList<>();
         scala.jdk.javaapi.CollectionConverters.asJava(job.stageIds()).forEach(id -> stages.add((Integer) id));
         stages.forEach(id -> phaseOfStage.put(id, description));
+        if ("true".equals(job.properties().getProperty(COUNTED_PROPERTY))) {
+            countedStages.add(java.util.Collections.max(stages)); // the result stage is created after its parents
+        }
         stagesOfJob.put(job.jobId(), stages);
     }
 
@@ -135,6 +143,7 @@ public final class ProgressListener extends SparkListener {
             expected = written == null || expected < 0 ? -1 : expected + written;
         }
         Stage stage = new Stage(phase, info.numTasks(), parents.isEmpty() ? -1 : expected);
+        stage.counted = countedStages.contains(info.stageId());
         // heartbeats carry the running tasks' counters by id only; the stage's registered metrics give their names
         for (AccumulatorV2<?, ?> counter : scala.jdk.javaapi.CollectionConverters.asJava(info.taskMetrics().accumulators())) {
             String name = counter.name().isDefined() ? counter.name().get() : "";
@@ -159,14 +168,14 @@ public final class ProgressListener extends SparkListener {
             s.rowsOfRunningTasks.remove(end.taskInfo().taskId());
             if (end.taskInfo().successful()) {
                 s.tasksDone++;
-                long counted = -1;
+                long counted = 0;
                 for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(end.taskInfo().accumulables())) {
                     if (a.name().isDefined() && a.name().get().equals(ROWS_COUNTER) && a.update().isDefined()
                             && a.update().get() instanceof Long n) {
-                        counted = n;
+                        counted += n;
                     }
                 }
-                s.rowsDone += counted >= 0 ? counted : rows(m.inputMetrics().recordsRead() + m.shuffleReadMetrics().recordsRead(),
+                s.rowsDone += s.counted ? counted : rows(m.inputMetrics().recordsRead() + m.shuffleReadMetrics().recordsRead(),
                         m.shuffleWriteMetrics().recordsWritten());
             }
             maybeLine(s);
@@ -184,17 +193,15 @@ public final class ProgressListener extends SparkListener {
             }
             long read = 0;
             long written = 0;
-            long counted = -1;
+            long counted = 0;
             for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(task._4())) {
                 if (a.update().isDefined() && a.update().get() instanceof Long n) {
                     read += s.readCounters.contains(a.id()) ? n : 0;
                     written += s.writeCounters.contains(a.id()) ? n : 0;
-                    if (s.isRowsCounter.computeIfAbsent(a.id(), ProgressListener::namedRowsCounter)) {
-                        counted = n;
-                    }
+                    counted += s.counted && s.isRowsCounter.computeIfAbsent(a.id(), ProgressListener::namedRowsCounter) ? n : 0;
                 }
             }
-            s.rowsOfRunningTasks.put((Long) task._1(), counted >= 0 ? counted : rows(read, written));
+            s.rowsOfRunningTasks.put((Long) task._1(), s.counted ? counted : rows(read, written));
             touched.add(s);
         }
         touched.forEach(this::maybeLine);
@@ -215,6 +222,7 @@ public final class ProgressListener extends SparkListener {
         if (stages != null) {
             stages.forEach(id -> {
                 phaseOfStage.remove(id);
+                countedStages.remove(id);
                 shuffleRecordsWritten.remove(id);
                 running.remove(id);
             });

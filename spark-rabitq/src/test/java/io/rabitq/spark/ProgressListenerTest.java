@@ -48,7 +48,7 @@ class ProgressListenerTest {
                     }).count());
             assertTrue(n == 4_000);
             org.apache.spark.util.LongAccumulator own = sc.longAccumulator(ProgressListener.ROWS_COUNTER);
-            JobPhase.run(sc, "test: counted rows", () -> jsc.parallelize(rows, 2).map(x -> {
+            JobPhase.runCounted(sc, "test: counted rows", () -> jsc.parallelize(rows, 2).map(x -> {
                 Thread.sleep(x % 400 == 0 ? 100 : 0);
                 own.add(2); // a task's own count wins over the records it read
                 return x;
