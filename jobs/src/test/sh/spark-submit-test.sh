@@ -34,7 +34,7 @@ number() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 json="$(submit quickstart --n 4000 --dim 16 --queries 40 --dir "$work/qs")"
 awk -v r="$(number recall_at_10 "$json")" 'BEGIN { exit !(r >= 0.9) }' || fail "quickstart recall too low: $json"
 json="$(submit evaluate --input "$work/qs/vectors" --queries "$work/qs/vectors" --query-id-col id --query-vector-col vector \
-  --bundle "$work/qs/bundle" --k 5 --sample 200)"
+  --bundle "$work/qs/bundle" --k 5 --sample 200 --warm-runs 0)"
 [ "$(number queries "$json")" = 200 ] || fail "evaluate did not search 200 queries: $json"
 # the path through spark-submit is under test here; recall bars with larger samples are in the Java tests
 awk -v r="$(number recall "$json")" 'BEGIN { exit !(r >= 0.9) }' || fail "self-search recall too low: $json"

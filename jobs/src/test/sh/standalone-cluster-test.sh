@@ -67,7 +67,7 @@ executors="$(find "$work"/worker1 "$work"/worker2 -mindepth 2 -maxdepth 2 -type 
 [ "$executors" -ge 2 ] || fail "expected executors on both workers, found $executors executor directories"
 
 json="$(submit evaluate --input "$work/qs/vectors" --queries "$work/qs/vectors" --query-id-col id --query-vector-col vector \
-  --bundle "$work/qs/bundle" --k 10 --sample 100)"
+  --bundle "$work/qs/bundle" --k 10 --sample 100 --warm-runs 0)"
 [ "$(number queries "$json")" = 100 ] || fail "evaluate did not search 100 queries: $json"
 awk -v r="$(number recall "$json")" 'BEGIN { exit !(r >= 0.95) }' || fail "self-search recall on the cluster too low: $json"
 # executor loss: index and evaluate (exact search and searchBatch) twice, the second time while one executor JVM is
@@ -92,7 +92,7 @@ calm="$(submit index --input "$work/qs/vectors" --model "$work/model" --bundle "
 lost="$(submit_with_kill 0.3 index --input "$work/qs/vectors" --model "$work/model" --bundle "$work/lost" --partitions 4)"
 [ -n "$(witness "$calm")" ] && [ "$(witness "$calm")" = "$(witness "$lost")" ] \
   || fail "the bundle indexed while an executor died differs: $calm vs $lost"
-eval_args=(--input "$work/qs/vectors" --queries "$work/qs/vectors" --query-id-col id --query-vector-col vector --k 10 --sample 2000)
+eval_args=(--input "$work/qs/vectors" --queries "$work/qs/vectors" --query-id-col id --query-vector-col vector --k 10 --sample 2000 --warm-runs 0)
 calm="$(submit evaluate "${eval_args[@]}" --bundle "$work/calm")"
 lost="$(submit_with_kill 0.3 evaluate "${eval_args[@]}" --bundle "$work/calm")"
 [ "$(number recall "$calm")" = "$(number recall "$lost")" ] && [ "$(number queries "$lost")" = 2000 ] \

@@ -80,6 +80,7 @@ public final class ProgressListener extends SparkListener {
         final Map<Long, Boolean> isRowsCounter = new HashMap<>(); // other counters, resolved by name once
         boolean counted; // measured by its tasks' ROWS_COUNTER
         long lastLine = start;
+        long rowsAtLastLine;
         long rowsDone;
         int tasksDone;
 
@@ -97,19 +98,22 @@ public final class ProgressListener extends SparkListener {
             return (System.nanoTime() - start) / 1e9;
         }
 
-        String line() {
+        /** The progress line; the ETA comes from the row rate since the previous line (rows can start late: a sort). */
+        String line(long now) {
             long rows = rows();
             StringBuilder b = new StringBuilder(phase).append(": ").append(String.format("%,d", rows));
             if (expectedRows >= 0) {
                 b.append(String.format(" of %,d", expectedRows));
             }
             b.append(String.format(" rows, %d of %d tasks done", tasksDone, tasks));
-            double t = seconds();
-            if (expectedRows > 0 && rows > 0) {
-                b.append(String.format(", ETA %.0f s", t * Math.max(0, expectedRows - rows) / rows));
+            double sinceLast = (now - lastLine) / 1e9;
+            if (expectedRows > 0 && rows > rowsAtLastLine) {
+                b.append(String.format(", ETA %.0f s", sinceLast * Math.max(0, expectedRows - rows) / (rows - rowsAtLastLine)));
             } else if (tasksDone > 0 && tasksDone < tasks) {
-                b.append(String.format(", ETA %.0f s", t * (tasks - tasksDone) / tasksDone));
+                b.append(String.format(", ETA %.0f s", seconds() * (tasks - tasksDone) / tasksDone));
             }
+            rowsAtLastLine = rows;
+            lastLine = now;
             return b.toString();
         }
     }
@@ -246,8 +250,7 @@ public final class ProgressListener extends SparkListener {
     private void maybeLine(Stage s) {
         long now = System.nanoTime();
         if (now - s.lastLine >= intervalNanos) {
-            s.lastLine = now;
-            LOG.info(s.line());
+            LOG.info(s.line(now));
         }
     }
 }
