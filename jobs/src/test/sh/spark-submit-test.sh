@@ -17,10 +17,12 @@ grep -qx 'org/apache/spark/SparkContext.class' <<<"$entries" && fail "the app ja
 grep -q '^io/rabitq/jobs/tools/' <<<"$entries" && fail "the app jar ships the benchmark and demo commands"
 grep -qx 'picocli/CommandLine.class' <<<"$entries" || fail "the app jar lacks its command-line library"
 
-# help answers from the app jar alone, with no Spark class (bin/spark-rabitq runs it so, without spark-submit)
+# help answers without spark-submit or a Spark session, as bin/spark-rabitq runs it
 for c in quickstart train index reindex search evaluate sql import export lake-sidecar; do
-  java -cp "$jar" io.rabitq.jobs.Cli "$c" --help > "$work/help.log" 2>&1 || fail "$c --help needs more than the app jar: $(tail -3 "$work/help.log")"
+  java -cp "$jar:$(cat "$target/spark-classpath.txt")" io.rabitq.jobs.Cli "$c" --help > "$work/help.log" 2>&1 \
+    || fail "$c --help failed: $(tail -3 "$work/help.log")"
   grep -q "^Usage: spark-rabitq $c" "$work/help.log" || fail "$c --help printed no usage"
+  grep -q "SparkContext\|WARN" "$work/help.log" && fail "$c --help started Spark"
 done
 
 submit() {
@@ -52,4 +54,4 @@ if SPARK_LOCAL_IP=127.0.0.1 java $flags -Dlog4j2.configurationFile="$target/../s
 fi
 grep -q '^error: .*has dimension 8 but the bundle .* has dimension 16' "$work/err.log" || fail "no one-line error naming the dimensions"
 grep -qE '^[[:space:]]+at [a-z]' "$work/err.log" && fail "an executor-side input error printed Java stack frames"
-echo "spark-submit test: OK (help from the app jar alone; quickstart, evaluate and export through SparkSubmit with the app jar alone; executor-side input errors in one line)"
+echo "spark-submit test: OK (help without Spark; quickstart, evaluate and export through SparkSubmit with the app jar alone; executor-side input errors in one line)"

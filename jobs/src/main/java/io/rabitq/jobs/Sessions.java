@@ -77,7 +77,7 @@ public final class Sessions {
     }
 
     /** The local file a path names (plain or {@code file:}), or null for other file systems (checked by Spark then). */
-    private static Path localPath(String path) {
+    static Path localPath(String path) {
         if (path.startsWith("file:")) {
             return Path.of(java.net.URI.create(path));
         }

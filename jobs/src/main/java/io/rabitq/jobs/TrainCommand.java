@@ -1,9 +1,12 @@
 package io.rabitq.jobs;
 
 import io.rabitq.core.IvfRabitqIndex;
+import io.rabitq.spark.InvalidInputException;
 import io.rabitq.spark.RabitqIndexer;
 import io.rabitq.spark.RabitqModel;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -44,6 +47,11 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         RabitqIndexer indexer = new RabitqIndexer().setIdCol(idCol).setInputCol(vectorCol).setNlist(nlist).setMetric(metric)
                 .setSampleSize(sampleSize).setSeed(seed).setBits(bits).setStoreRaw(storeRaw);
+        Path local = Sessions.localPath(model);
+        if (!overwrite && local != null && Files.exists(local)) {
+            throw new InvalidInputException("--model " + model + " already exists; pass --overwrite to replace it, "
+                    + "or choose another path");
+        }
         SparkSession spark = Sessions.get("spark-rabitq train");
         try {
             long t0 = System.nanoTime();

@@ -64,7 +64,10 @@ class CliTest {
         Object[] train = run("train", "--input", table, "--version", "0", "--model", model, "--nlist", "20");
         assertEquals(0, train[0], (String) train[2]);
         assertTrue(((String) train[1]).contains("\"nlist\":20,\"dim\":32,\"bits\":7,\"store_raw\":false"), (String) train[1]);
-        assertEquals(1, run("train", "--input", table, "--model", model)[0], "an existing model is not overwritten silently");
+        Object[] retrain = run("train", "--input", table, "--model", model);
+        assertEquals("error: --model " + model + " already exists; pass --overwrite to replace it, or choose another path",
+                ((String) retrain[2]).trim(), "an existing model is not overwritten silently");
+        assertTrue(org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty(), "refused before any Spark context started");
         Object[] index = run("index", "--input", table, "--model", model, "--bundle", bundle, "--partitions", "3");
         assertEquals(0, index[0], (String) index[2]);
         assertTrue(((String) index[1]).contains("\"rows\":6000,\"partitions\":3"), (String) index[1]);
