@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
@@ -165,22 +164,13 @@ public final class ProgressListener extends SparkListener {
         if (!phaseOfStage.containsKey(end.stageId()) || end.taskMetrics() == null) {
             return;
         }
-        TaskMetrics m = end.taskMetrics();
-        shuffleRecordsWritten.merge(end.stageId(), m.shuffleWriteMetrics().recordsWritten(), Long::sum);
+        shuffleRecordsWritten.merge(end.stageId(), end.taskMetrics().shuffleWriteMetrics().recordsWritten(), Long::sum);
         Stage s = running.get(end.stageId());
         if (s != null) {
             s.rowsOfRunningTasks.remove(end.taskInfo().taskId());
             if (end.taskInfo().successful()) {
                 s.tasksDone++;
-                long counted = 0;
-                for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(end.taskInfo().accumulables())) {
-                    if (a.name().isDefined() && a.name().get().equals(ROWS_COUNTER) && a.update().isDefined()
-                            && a.update().get() instanceof Long n) {
-                        counted += n;
-                    }
-                }
-                s.rowsDone += s.counted ? counted : rows(m.inputMetrics().recordsRead() + m.shuffleReadMetrics().recordsRead(),
-                        m.shuffleWriteMetrics().recordsWritten());
+                s.rowsDone += taskRows(s, scala.jdk.javaapi.CollectionConverters.asJava(end.taskInfo().accumulables()));
             }
             maybeLine(s);
         }
@@ -195,17 +185,7 @@ public final class ProgressListener extends SparkListener {
             if (s == null) {
                 continue;
             }
-            long read = 0;
-            long written = 0;
-            long counted = 0;
-            for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(task._4())) {
-                if (a.update().isDefined() && a.update().get() instanceof Long n) {
-                    read += s.readCounters.contains(a.id()) ? n : 0;
-                    written += s.writeCounters.contains(a.id()) ? n : 0;
-                    counted += s.counted && s.isRowsCounter.computeIfAbsent(a.id(), ProgressListener::namedRowsCounter) ? n : 0;
-                }
-            }
-            s.rowsOfRunningTasks.put((Long) task._1(), s.counted ? counted : rows(read, written));
+            s.rowsOfRunningTasks.put((Long) task._1(), taskRows(s, scala.jdk.javaapi.CollectionConverters.asJava(task._4())));
             touched.add(s);
         }
         touched.forEach(this::maybeLine);
@@ -234,11 +214,21 @@ public final class ProgressListener extends SparkListener {
     }
 
     /**
-     * The rows a task has handled: those it read (input, shuffle) or, when it wrote more to a shuffle, those (a stage
-     * reading cached data counts no input records).
+     * The rows a task has handled, from its counters: its own count in a counted stage; else the records it read (input,
+     * shuffle) or, when it wrote more to a shuffle, those (a stage reading cached data counts no input records).
      */
-    private static long rows(long read, long shuffleWritten) {
-        return Math.max(read, shuffleWritten);
+    private static long taskRows(Stage s, List<AccumulableInfo> counters) {
+        long read = 0;
+        long written = 0;
+        long counted = 0;
+        for (AccumulableInfo a : counters) {
+            if (a.update().isDefined() && a.update().get() instanceof Long n) {
+                read += s.readCounters.contains(a.id()) ? n : 0;
+                written += s.writeCounters.contains(a.id()) ? n : 0;
+                counted += s.counted && s.isRowsCounter.computeIfAbsent(a.id(), ProgressListener::namedRowsCounter) ? n : 0;
+            }
+        }
+        return s.counted ? counted : Math.max(read, written);
     }
 
     /** Whether the accumulator with this id is a {@link #ROWS_COUNTER} (heartbeats name no accumulator). */
