@@ -30,9 +30,11 @@ final class SearchCommand implements Callable<Integer> {
     String queries;
     @Option(names = "--version", paramLabel = "V", description = "Delta version of the queries (default: the latest)")
     String version;
-    @Option(names = "--id-col", defaultValue = "query_id", description = "query id column (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--query-id-col", "--id-col"}, defaultValue = "query_id",
+            description = "query id column, as in evaluate (default: ${DEFAULT-VALUE}; --id-col is the same, for earlier scripts)")
     String idCol;
-    @Option(names = "--vector-col", defaultValue = "query", description = "query vector column (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--query-vector-col", "--vector-col"}, defaultValue = "query",
+            description = "query vector column, as in evaluate (default: ${DEFAULT-VALUE}; --vector-col is the same, for earlier scripts)")
     String vectorCol;
     @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "bundle to search")
     String bundle;

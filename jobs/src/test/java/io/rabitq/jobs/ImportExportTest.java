@@ -123,7 +123,7 @@ class ImportExportTest {
         Object[] ctas = run("sql", "CREATE TABLE queries USING delta LOCATION '" + queries + "' AS SELECT id AS qid, vector AS q, concat('doc-', id) AS title "
                 + "FROM delta.`" + table + "` WHERE id < 50");
         assertEquals(0, ctas[0], (String) ctas[2]);
-        Object[] search = run("search", "--queries", queries, "--id-col", "qid", "--vector-col", "q", "--bundle", bundle, "--output",
+        Object[] search = run("search", "--queries", queries, "--query-id-col", "qid", "--query-vector-col", "q", "--bundle", bundle, "--output",
                 dir.resolve("found").toString(), "--k", "4");
         assertEquals(0, search[0], (String) search[2]);
         assertTrue(((String) search[1]).contains("\"bundle_generation\":\"gen-000001\""), (String) search[1]);

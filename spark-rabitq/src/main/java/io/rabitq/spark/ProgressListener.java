@@ -97,7 +97,10 @@ public final class ProgressListener extends SparkListener {
             return (System.nanoTime() - start) / 1e9;
         }
 
-        /** The progress line; the ETA comes from the row rate since the previous line (rows can start late: a sort). */
+        /**
+         * The progress line. The ETA comes from the row rate since the previous line, from the second line with rows on
+         * (rows can start late, after a sort), else from the tasks done.
+         */
         String line(long now) {
             long rows = rows();
             StringBuilder b = new StringBuilder(phase).append(": ").append(String.format("%,d", rows));
@@ -106,7 +109,7 @@ public final class ProgressListener extends SparkListener {
             }
             b.append(String.format(" rows, %d of %d tasks done", tasksDone, tasks));
             double sinceLast = (now - lastLine) / 1e9;
-            if (expectedRows > 0 && rows > rowsAtLastLine) {
+            if (expectedRows > 0 && rowsAtLastLine > 0 && rows > rowsAtLastLine) { // a rate measured over whole intervals
                 b.append(String.format(", ETA %.0f s", sinceLast * Math.max(0, expectedRows - rows) / (rows - rowsAtLastLine)));
             } else if (tasksDone > 0 && tasksDone < tasks) {
                 b.append(String.format(", ETA %.0f s", seconds() * (tasks - tasksDone) / tasksDone));
