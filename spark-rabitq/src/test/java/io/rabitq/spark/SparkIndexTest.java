@@ -275,7 +275,7 @@ class SparkIndexTest {
                 && described.contains("nprobe - IVF clusters to probe") && described.contains("recall - instead of nprobe")
                 && described.contains("> SELECT id, rabitq_search("), described);
 
-        // ML Vector query columns work in the column function and in SQL, with the same answers
+        // ML Vector query columns work in the column function, in SQL and in searchBatch, with the same answers
         Dataset<Row> mlQueries = queries.select(org.apache.spark.sql.functions.col("qid"),
                 org.apache.spark.ml.functions.array_to_vector(org.apache.spark.sql.functions.col("q")).as("q"));
         assertEquals(udf, byQuery(mlQueries.select(org.apache.spark.sql.functions.col("qid"),
@@ -283,6 +283,8 @@ class SparkIndexTest {
         mlQueries.createOrReplaceTempView("rabitq_ml_queries");
         assertEquals(batch, byQuery(spark.sql("SELECT qid, rabitq_search(q, '" + path + "', 7) FROM rabitq_ml_queries").collectAsList()),
                 "ML Vector SQL");
+        assertEquals(batch, byQuery(RabitqSearch.searchBatch(mlQueries, "qid", "q", dir.toString(), 7, 0).collectAsList()),
+                "ML Vector searchBatch");
         Exception shortQuery = assertThrows(Exception.class, () -> spark.sql("SELECT rabitq_search(array(1.0f, 2.0f), '" + path + "', 7)")
                 .collectAsList());
         String why = RabitqModel.unwrap(shortQuery).getMessage();
