@@ -67,11 +67,15 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path in = Path.of(input);
-        if (!Files.exists(in)) {
+        Path in = Sessions.localPath(input);
+        if (in != null && !Files.exists(in)) {
             throw new InvalidInputException("--input " + input + " does not exist");
         }
-        String kind = format.equals("auto") ? detect(in) : format.toLowerCase(Locale.ROOT);
+        String kind = format.equals("auto") ? (in == null ? "parquet" : detect(in)) : format.toLowerCase(Locale.ROOT);
+        if (in == null && !kind.equals("parquet")) {
+            throw new InvalidInputException("--input " + input + ": only Parquet is read from other file systems; copy " + kind
+                    + " files to a local path (on a cluster: one every executor sees)");
+        }
         Sessions.checkOutput(output, mode);
         VecsFile vecs = switch (kind) {
             case "fvecs" -> VecsFile.open(in, 4);

@@ -63,10 +63,10 @@ final class SearchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Dataset<Row> q = Sessions.read(spark, queries, version).rows();
             Dataset<Row> found = RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, probes);
-            withQueryColumnsAndLineage(found, q).write().format("delta").mode(mode).save(output);
+            RabitqSearch.Lineage l = RabitqSearch.lineage(found).orElseThrow();
+            withQueryColumnsAndLineage(found, l, q).write().format("delta").mode(mode).save(output);
             long rows = spark.read().format("delta").load(output).count();
             Phases.line("searched %s against %s (k=%d); results in Delta table %s (%d rows)", t0, queries, bundle, k, output, rows);
-            RabitqSearch.Lineage l = RabitqSearch.lineage(found).orElseThrow();
             new Json().put("output", output).put("rows", rows).put("k", k).put("nprobe", probes)
                     .put("distances", m.hasRaw() ? "exact" : "estimated").put("bundle_generation", l.generation())
                     .put("bundle_witness", l.witness()).print();
@@ -80,8 +80,7 @@ final class SearchCommand implements Callable<Integer> {
      * The search result with the query rows' other columns (all but the vector) and the lineage of the answer: which
      * generation of which bundle answered, its witness and the source table version it was built from.
      */
-    private Dataset<Row> withQueryColumnsAndLineage(Dataset<Row> found, Dataset<Row> q) {
-        RabitqSearch.Lineage l = RabitqSearch.lineage(found).orElseThrow();
+    private Dataset<Row> withQueryColumnsAndLineage(Dataset<Row> found, RabitqSearch.Lineage l, Dataset<Row> q) {
         List<String> ours = List.of("query_id", "neighbors", "bundle_generation", "bundle_witness", "source_version");
         List<Column> kept = new ArrayList<>(List.of(col("r.query_id"), col("r.neighbors")));
         for (String c : q.columns()) {
