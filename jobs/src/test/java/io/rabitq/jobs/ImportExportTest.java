@@ -209,6 +209,9 @@ class ImportExportTest {
         assertFalse(Files.exists(dir.resolve("m/_delta_log")) && Files.list(dir.resolve("m/_delta_log")).anyMatch(p -> p.toString().endsWith(".json")),
                 "nothing committed");
 
+        Object[] remote = run("import", "--input", "s3a://bucket/base.fvecs", "--output", dir.resolve("r").toString(), "--format", "fvecs");
+        assertEquals("error: --input s3a://bucket/base.fvecs: only Parquet is read from other file systems; copy fvecs files to a local "
+                + "path (on a cluster: one every executor sees)", ((String) remote[2]).trim());
         Object[] unknown = run("import", "--input", truncated.toString(), "--output", dir.resolve("u").toString(), "--format", "csv");
         assertEquals("error: --format must be fvecs, bvecs, mnist-json, parquet or auto but was 'csv'", ((String) unknown[2]).trim());
     }
