@@ -305,7 +305,20 @@ public final class RabitqSearch {
                 System.arraycopy(q.vectors, 0, vectors, at, q.ids.length);
                 at += q.ids.length;
             }
+            checkUnique(ids);
             return new Queries(ids, vectors);
+        }
+
+        /** Answers are keyed by query id (a large batch merges partial answers by it), so two queries may not share one. */
+        private static void checkUnique(long[] ids) {
+            long[] sorted = ids.clone();
+            Arrays.sort(sorted);
+            for (int i = 1; i < sorted.length; i++) {
+                if (sorted[i] == sorted[i - 1]) {
+                    throw new InvalidInputException("query id " + sorted[i] + " appears more than once in the queries; searchBatch needs "
+                            + "one id per query (deduplicate the rows, or give each its own id)");
+                }
+            }
         }
     }
 

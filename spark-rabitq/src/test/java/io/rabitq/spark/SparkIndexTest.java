@@ -285,6 +285,10 @@ class SparkIndexTest {
                 "ML Vector SQL");
         assertEquals(batch, byQuery(RabitqSearch.searchBatch(mlQueries, "qid", "q", dir.toString(), 7, 0).collectAsList()),
                 "ML Vector searchBatch");
+        InvalidInputException twice = assertThrows(InvalidInputException.class,
+                () -> RabitqSearch.searchBatch(queries.union(queries.where("qid = 3")), "qid", "q", dir.toString(), 7, 0));
+        assertEquals("query id 3 appears more than once in the queries; searchBatch needs one id per query (deduplicate the rows, or "
+                + "give each its own id)", twice.getMessage());
         Exception shortQuery = assertThrows(Exception.class, () -> spark.sql("SELECT rabitq_search(array(1.0f, 2.0f), '" + path + "', 7)")
                 .collectAsList());
         String why = RabitqModel.unwrap(shortQuery).getMessage();
