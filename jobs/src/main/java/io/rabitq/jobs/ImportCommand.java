@@ -200,10 +200,14 @@ final class ImportCommand implements Callable<Integer> {
             return new VecsFile(file.toAbsolutePath().toString(), width, dim, size / rowBytes);
         }
 
+        /** Bytes of one row: its dimension header and its components. */
+        long rowBytes() {
+            return 4L + (long) dim * width;
+        }
+
         Dataset<Row> read(SparkSession spark) {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            long rowBytes = 4L + (long) dim * width;
-            int slices = (int) Math.max(jsc.defaultParallelism(), Math.min(100_000, rows * rowBytes / SLICE_BYTES + 1));
+            int slices = (int) Math.max(jsc.defaultParallelism(), Math.min(100_000, rows * rowBytes() / SLICE_BYTES + 1));
             List<long[]> ranges = new ArrayList<>();
             for (int s = 0; s < slices; s++) {
                 long from = rows * s / slices;
@@ -218,10 +222,10 @@ final class ImportCommand implements Callable<Integer> {
 
         /** Rows {@code from} (inclusive) to {@code to} as (id, vector) rows, read sequentially. */
         Iterator<Row> rows(long from, long to) throws IOException {
-            long rowBytes = 4L + (long) dim * width;
+            long rowBytes = rowBytes();
             FileChannel ch = FileChannel.open(Path.of(path));
             ch.position(from * rowBytes);
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(rowBytes * 1024, Math.max(rowBytes, 1 << 20) / rowBytes * rowBytes))
+            ByteBuffer buf = ByteBuffer.allocate((int) (Math.max(1, (1 << 20) / rowBytes) * rowBytes)) // about 1 MiB of whole rows
                     .order(ByteOrder.LITTLE_ENDIAN);
             buf.limit(0);
             return new Iterator<>() {

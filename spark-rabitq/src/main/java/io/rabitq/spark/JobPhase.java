@@ -2,6 +2,7 @@ package io.rabitq.spark;
 
 import java.util.function.Supplier;
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * Names the Spark jobs of one phase of our work ({@code setJobDescription}), so the Spark UI, listeners and logs
@@ -18,22 +19,22 @@ final class JobPhase {
     }
 
     static <T> T run(SparkContext sc, String description, Supplier<T> work) {
-        return run(sc, description, false, work);
+        return run(sc, description, null, work);
     }
 
     /**
-     * {@link #run}, for work whose jobs' last stage counts its finished rows in a {@link ProgressListener#ROWS_COUNTER}
-     * accumulator: progress then reports that count.
+     * {@link #run}, for work whose jobs' last stage counts its finished rows in {@code rows}: progress then reports that
+     * count.
      */
-    static <T> T runCounted(SparkContext sc, String description, Supplier<T> work) {
-        return run(sc, description, true, work);
+    static <T> T runCounted(SparkContext sc, String description, LongAccumulator rows, Supplier<T> work) {
+        return run(sc, description, Long.toString(rows.id()), work);
     }
 
-    private static <T> T run(SparkContext sc, String description, boolean counted, Supplier<T> work) {
+    private static <T> T run(SparkContext sc, String description, String rowsCounterId, Supplier<T> work) {
         String previous = sc.getLocalProperty(DESCRIPTION);
-        String previousCounted = sc.getLocalProperty(ProgressListener.COUNTED_PROPERTY);
+        String previousCounter = sc.getLocalProperty(ProgressListener.ROWS_COUNTER_PROPERTY);
         sc.setJobDescription(PREFIX + description);
-        sc.setLocalProperty(ProgressListener.COUNTED_PROPERTY, counted ? "true" : null);
+        sc.setLocalProperty(ProgressListener.ROWS_COUNTER_PROPERTY, rowsCounterId);
         long t0 = System.nanoTime();
         ProgressListener.LOG.info("{}{} ...", PREFIX, description);
         try {
@@ -42,7 +43,7 @@ final class JobPhase {
             return result;
         } finally {
             sc.setLocalProperty(DESCRIPTION, previous);
-            sc.setLocalProperty(ProgressListener.COUNTED_PROPERTY, previousCounted);
+            sc.setLocalProperty(ProgressListener.ROWS_COUNTER_PROPERTY, previousCounter);
         }
     }
 }

@@ -91,9 +91,9 @@ final class PartitionFiles {
     static void write(Dataset<Row> assigned, ClusterPartitioner partitioner, Broadcast<Codebook> book,
                                    GenerationWriter g, int firstNumber, String phase) {
         SparkContext sc = assigned.sparkSession().sparkContext();
-        WritePartition writer = new WritePartition(book, g.workDirectory().toString(), g.spec(), firstNumber,
-                sc.longAccumulator(ProgressListener.ROWS_COUNTER));
-        List<TaskOutput> outputs = JobPhase.runCounted(sc, phase, () -> assigned.javaRDD()
+        LongAccumulator written = sc.longAccumulator("rabitq rows written");
+        WritePartition writer = new WritePartition(book, g.workDirectory().toString(), g.spec(), firstNumber, written);
+        List<TaskOutput> outputs = JobPhase.runCounted(sc, phase, written, () -> assigned.javaRDD()
                 .mapToPair(r -> new Tuple2<>(new ClusterKey(r.getInt(2), VectorColumns.id(r)), r))
                 .repartitionAndSortWithinPartitions(partitioner)
                 .mapPartitions(writer)

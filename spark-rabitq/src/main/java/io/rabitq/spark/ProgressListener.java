@@ -15,7 +15,6 @@ import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.StageInfo;
-import org.apache.spark.util.AccumulatorContext;
 import org.apache.spark.util.AccumulatorV2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,13 +32,11 @@ import scala.Tuple4;
  */
 public final class ProgressListener extends SparkListener {
     /**
-     * Name of a {@code LongAccumulator} by which the tasks of a phase's last stage count the rows they have finished
-     * (with {@link #COUNTED_PROPERTY} set for the phase's jobs): that stage is measured by it instead of the records
-     * its tasks read (a task that sorts its input reads it all before it finishes a row).
+     * Local property set by {@link JobPhase#runCounted}: the id of the {@code LongAccumulator} in which the tasks of a
+     * job's last stage count the rows they have finished. That stage is measured by it instead of the records its tasks
+     * read (a task that sorts its input reads it all before it finishes a row).
      */
-    public static final String ROWS_COUNTER = "rabitq rows";
-    /** Local property: "true" when the last stage of a job counts its rows in a {@link #ROWS_COUNTER}. */
-    static final String COUNTED_PROPERTY = "rabitq.progress.counted";
+    static final String ROWS_COUNTER_PROPERTY = "rabitq.progress.rowsCounter";
     /** Name of the logger the lines go to. */
     public static final String LOGGER = "io.rabitq.progress";
     static final Logger LOG = LoggerFactory.getLogger(LOGGER);
@@ -53,7 +50,7 @@ public final class ProgressListener extends SparkListener {
     private final long intervalNanos;
     private final long finalLineNanos;
     private final Map<Integer, String> phaseOfStage = new HashMap<>();
-    private final Set<Integer> countedStages = new HashSet<>();
+    private final Map<Integer, Long> rowsCounterOfStage = new HashMap<>();
     private final Map<Integer, List<Integer>> stagesOfJob = new HashMap<>();
     private final Map<Integer, Stage> running = new HashMap<>();
     private final Map<Integer, Long> shuffleRecordsWritten = new HashMap<>();
@@ -76,8 +73,7 @@ public final class ProgressListener extends SparkListener {
         final Map<Long, Long> rowsOfRunningTasks = new HashMap<>();
         final Set<Long> readCounters = new HashSet<>(); // ids of the stage's record counters
         final Set<Long> writeCounters = new HashSet<>();
-        final Map<Long, Boolean> isRowsCounter = new HashMap<>(); // other counters, resolved by name once
-        boolean counted; // measured by its tasks' ROWS_COUNTER
+        long rowsCounter = -1; // id of the tasks' own row count, when they keep one
         long lastLine = start;
         long rowsAtLastLine;
         long rowsDone;
@@ -129,8 +125,9 @@ public final class ProgressListener extends SparkListener {
         List<Integer> stages = new ArrayList<>();
         scala.jdk.javaapi.CollectionConverters.asJava(job.stageIds()).forEach(id -> stages.add((Integer) id));
         stages.forEach(id -> phaseOfStage.put(id, description));
-        if ("true".equals(job.properties().getProperty(COUNTED_PROPERTY))) {
-            countedStages.add(java.util.Collections.max(stages)); // the result stage is created after its parents
+        String rowsCounter = job.properties().getProperty(ROWS_COUNTER_PROPERTY);
+        if (rowsCounter != null) { // the result stage is created after its parents
+            rowsCounterOfStage.put(java.util.Collections.max(stages), Long.parseLong(rowsCounter));
         }
         stagesOfJob.put(job.jobId(), stages);
     }
@@ -149,7 +146,7 @@ public final class ProgressListener extends SparkListener {
             expected = written == null || expected < 0 ? -1 : expected + written;
         }
         Stage stage = new Stage(phase, info.numTasks(), parents.isEmpty() ? -1 : expected);
-        stage.counted = countedStages.contains(info.stageId());
+        stage.rowsCounter = rowsCounterOfStage.getOrDefault(info.stageId(), -1L);
         // heartbeats carry the running tasks' counters by id only; the stage's registered metrics give their names
         for (AccumulatorV2<?, ?> counter : scala.jdk.javaapi.CollectionConverters.asJava(info.taskMetrics().accumulators())) {
             String name = counter.name().isDefined() ? counter.name().get() : "";
@@ -209,7 +206,7 @@ public final class ProgressListener extends SparkListener {
         if (stages != null) {
             stages.forEach(id -> {
                 phaseOfStage.remove(id);
-                countedStages.remove(id);
+                rowsCounterOfStage.remove(id);
                 shuffleRecordsWritten.remove(id);
                 running.remove(id);
             });
@@ -228,16 +225,10 @@ public final class ProgressListener extends SparkListener {
             if (a.update().isDefined() && a.update().get() instanceof Long n) {
                 read += s.readCounters.contains(a.id()) ? n : 0;
                 written += s.writeCounters.contains(a.id()) ? n : 0;
-                counted += s.counted && s.isRowsCounter.computeIfAbsent(a.id(), ProgressListener::namedRowsCounter) ? n : 0;
+                counted += a.id() == s.rowsCounter ? n : 0;
             }
         }
-        return s.counted ? counted : Math.max(read, written);
-    }
-
-    /** Whether the accumulator with this id is a {@link #ROWS_COUNTER} (heartbeats name no accumulator). */
-    private static boolean namedRowsCounter(long id) {
-        scala.Option<AccumulatorV2<?, ?>> counter = AccumulatorContext.get(id);
-        return counter.isDefined() && counter.get().name().isDefined() && counter.get().name().get().equals(ROWS_COUNTER);
+        return s.rowsCounter >= 0 ? counted : Math.max(read, written);
     }
 
     private void maybeLine(Stage s) {

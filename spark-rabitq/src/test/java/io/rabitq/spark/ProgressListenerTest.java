@@ -47,8 +47,8 @@ class ProgressListenerTest {
                         return t._1();
                     }).count());
             assertTrue(n == 4_000);
-            org.apache.spark.util.LongAccumulator own = sc.longAccumulator(ProgressListener.ROWS_COUNTER);
-            JobPhase.runCounted(sc, "test: counted rows", () -> jsc.parallelize(rows, 2).map(x -> {
+            org.apache.spark.util.LongAccumulator own = sc.longAccumulator("test rows");
+            JobPhase.runCounted(sc, "test: counted rows", own, () -> jsc.parallelize(rows, 2).map(x -> {
                 Thread.sleep(x % 400 == 0 ? 100 : 0);
                 own.add(2); // a task's own count wins over the records it read
                 return x;
