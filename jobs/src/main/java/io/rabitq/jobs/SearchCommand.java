@@ -1,6 +1,5 @@
 package io.rabitq.jobs;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.rabitq.bundle.Bundle;
@@ -8,12 +7,11 @@ import io.rabitq.bundle.BundleException;
 import io.rabitq.bundle.Manifest;
 import io.rabitq.core.Vectors;
 import io.rabitq.spark.InvalidInputException;
+import io.rabitq.spark.JobPhase;
 import io.rabitq.spark.RabitqSearch;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -64,7 +62,11 @@ final class SearchCommand implements Callable<Integer> {
             Dataset<Row> q = Sessions.read(spark, queries, version).rows();
             Dataset<Row> found = RabitqSearch.searchBatch(q, idCol, vectorCol, bundle, k, probes);
             RabitqSearch.Lineage l = RabitqSearch.lineage(found).orElseThrow();
-            withQueryColumnsAndLineage(found, l, q).write().format("delta").mode(mode).save(output);
+            JobPhase.run(spark.sparkContext(), String.format("search: %s against %s (k=%d)", queries, bundle, k),
+                    () -> {
+                        withLineage(found, l).write().format("delta").mode(mode).save(output);
+                        return null;
+                    });
             long rows = spark.read().format("delta").load(output).count();
             Phases.line("searched %s against %s (k=%d); results in Delta table %s (%d rows)", t0, queries, bundle, k, output, rows);
             new Json().put("output", output).put("rows", rows).put("k", k).put("nprobe", probes)
@@ -77,26 +79,17 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     /**
-     * The search result with the query rows' other columns (all but the vector) and the lineage of the answer: which
-     * generation of which bundle answered, its witness and the source table version it was built from.
+     * The search result (the query rows' other columns included) with the lineage of the answer: which generation of
+     * which bundle answered, its witness and the source table version it was built from.
      */
-    private Dataset<Row> withQueryColumnsAndLineage(Dataset<Row> found, RabitqSearch.Lineage l, Dataset<Row> q) {
-        List<String> ours = List.of("query_id", "neighbors", "bundle_generation", "bundle_witness", "source_version");
-        List<Column> kept = new ArrayList<>(List.of(col("r.query_id"), col("r.neighbors")));
-        for (String c : q.columns()) {
-            if (c.equals(idCol) || c.equals(vectorCol)) {
-                continue;
-            }
-            if (ours.contains(c)) {
+    private static Dataset<Row> withLineage(Dataset<Row> found, RabitqSearch.Lineage l) {
+        for (String c : List.of("bundle_generation", "bundle_witness", "source_version")) {
+            if (List.of(found.columns()).contains(c)) {
                 throw new InvalidInputException("the query table has a column '" + c + "', which search writes itself; rename it");
             }
-            kept.add(col("q.`" + c + "`"));
         }
-        kept.add(lit(l.generation()).as("bundle_generation"));
-        kept.add(lit(l.witness()).as("bundle_witness"));
-        kept.add(lit(l.sourceVersion()).as("source_version"));
-        return found.as("r").join(q.as("q"), col("r.query_id").equalTo(col("q.`" + idCol + "`")), "left")
-                .select(kept.toArray(Column[]::new));
+        return found.withColumn("bundle_generation", lit(l.generation())).withColumn("bundle_witness", lit(l.witness()))
+                .withColumn("source_version", lit(l.sourceVersion()));
     }
 
     /**

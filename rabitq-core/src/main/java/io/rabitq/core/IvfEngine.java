@@ -128,7 +128,7 @@ final class IvfEngine {
 
     /**
      * Validates, prepares and rotates {@code queries}; with {@code probes > 0} also chooses every query's probed
-     * clusters (queries in parallel).
+     * clusters (in the calling thread: a Spark task should not take other tasks' cores).
      */
     PreparedQueries prepare(float[][] queries, int probes) {
         int n = queries.length;
@@ -143,7 +143,9 @@ final class IvfEngine {
         if (probes > 0) {
             int p = Math.min(probes, nlist);
             int[][] lists = new int[n][];
-            IntStream.range(0, n).parallel().forEach(j -> lists[j] = nearestClusters(vectors[j], p));
+            for (int j = 0; j < n; j++) {
+                lists[j] = nearestClusters(vectors[j], p);
+            }
             chosen = lists;
         }
         return new PreparedQueries(vectors, rotated, chosen, codebook.identity());
@@ -157,6 +159,14 @@ final class IvfEngine {
         if (!queries.codebook.equals(codebook.identity())) {
             throw new InvalidParameterException("queries prepared for codebook " + queries.codebook + " cannot search an index of "
                     + codebook.identity() + "; prepare them with this index (or one of the same bundle)");
+        }
+        for (int j = 0; j < queries.size(); j++) {
+            int[] probes = queries.probes(j);
+            if (queries.vectors[j].length != dim || queries.rotated[j].length != quantizer.paddedDim()
+                    || (probes != null && probes.length > 0 && (probes[0] < 0 || probes[probes.length - 1] >= nlist))) {
+                throw new InvalidParameterException("prepared query " + j + " does not fit this index (dimension " + dim + ", "
+                        + nlist + " clusters); prepare queries with an index of the same bundle");
+            }
         }
     }
 
@@ -176,25 +186,10 @@ final class IvfEngine {
      * @param rerankFactor only for {@link RankMode#FIXED_RERANK}
      */
     Neighbor[][] search(PreparedQueries queries, int k, int nprobe, RankMode mode, int rerankFactor) {
-        QueryState[] states = BatchScan.run(this, queries, k, nprobe, mode, candidates(k, mode, rerankFactor));
+        QueryState[] states = BatchScan.run(this, queries, nprobe, mode, candidates(k, mode, rerankFactor));
         Neighbor[][] out = new Neighbor[states.length][];
         for (int j = 0; j < states.length; j++) {
             out[j] = states[j].finish(k);
-        }
-        return out;
-    }
-
-    /**
-     * {@link RankMode#BOUND_RERANK} search returning each query's {@link RerankLog}, for merging with other parts.
-     * When this part holds the first of a query's probed clusters and every other probed cluster it holds comes
-     * before all those it does not, the whole index scans this part's candidates first, from an empty heap: the part
-     * then runs exactly that gate and its log is just the k best it found, since nothing after them depends on more.
-     */
-    RerankLog[] searchLogs(PreparedQueries queries, int k) {
-        QueryState[] states = BatchScan.run(this, queries, k, Integer.MAX_VALUE, RankMode.BOUND_RERANK_LOG, k);
-        RerankLog[] out = new RerankLog[states.length];
-        for (int j = 0; j < states.length; j++) {
-            out[j] = states[j].toLog(k);
         }
         return out;
     }

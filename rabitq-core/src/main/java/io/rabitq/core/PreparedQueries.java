@@ -39,6 +39,51 @@ public final class PreparedQueries implements Serializable {
         return probes != null;
     }
 
+    /** Query {@code j} as searched: checked, and of unit length under cosine. */
+    public float[] vector(int j) {
+        return vectors[j];
+    }
+
+    /** Query {@code j} rotated by the codebook's rotation (padded dimension). */
+    public float[] rotated(int j) {
+        return rotated[j];
+    }
+
+    /** The clusters query {@code j} probes, ascending, or null when none were chosen. */
+    public int[] probes(int j) {
+        return probes == null ? null : probes[j];
+    }
+
+    /** {@link Codebook#identity()} of the codebook that prepared these queries. */
+    public String codebook() {
+        return codebook;
+    }
+
+    /**
+     * Prepared queries put back together from the parts of others ({@link #vector}, {@link #rotated}, {@link #probes},
+     * {@link #codebook}), e.g. after they travelled as columns of a Spark shuffle. The searching index checks the
+     * codebook, the lengths and the cluster ids.
+     *
+     * @param probes one ascending list per query, or null
+     * @throws InvalidParameterException if the arrays do not have one entry per query or a probe list is not ascending
+     */
+    public static PreparedQueries of(float[][] vectors, float[][] rotated, int[][] probes, String codebook) {
+        if (rotated.length != vectors.length || (probes != null && probes.length != vectors.length)) {
+            throw new InvalidParameterException("prepared queries need one vector, rotated vector and probe list per query, not "
+                    + vectors.length + ", " + rotated.length + " and " + (probes == null ? 0 : probes.length));
+        }
+        if (probes != null) {
+            for (int[] p : probes) {
+                for (int i = 1; i < p.length; i++) {
+                    if (p[i] <= p[i - 1]) {
+                        throw new InvalidParameterException("a probe list must hold ascending cluster ids: " + Arrays.toString(p));
+                    }
+                }
+            }
+        }
+        return new PreparedQueries(vectors, rotated, probes, java.util.Objects.requireNonNull(codebook));
+    }
+
     /** Queries {@code from} (inclusive) to {@code to} (exclusive), sharing this batch's arrays. */
     public PreparedQueries slice(int from, int to) {
         return new PreparedQueries(Arrays.copyOfRange(vectors, from, to), Arrays.copyOfRange(rotated, from, to),

@@ -10,7 +10,7 @@ import org.apache.spark.util.LongAccumulator;
  * {@link ProgressListener#LOGGER} logger (driver-side phases such as k-means have no Spark job to show). The previous
  * description is restored after.
  */
-final class JobPhase {
+public final class JobPhase {
     /** Prefix of every job description we set. */
     static final String PREFIX = "rabitq ";
     private static final String DESCRIPTION = "spark.job.description";
@@ -18,7 +18,8 @@ final class JobPhase {
     private JobPhase() {
     }
 
-    static <T> T run(SparkContext sc, String description, Supplier<T> work) {
+    /** Runs {@code work} with its jobs described as {@code "rabitq " + description}, logging its start and end. */
+    public static <T> T run(SparkContext sc, String description, Supplier<T> work) {
         return run(sc, description, null, work);
     }
 

@@ -136,7 +136,7 @@ final class NearestByRewrite extends Rule<LogicalPlan> {
             }
             checkCovers(table, m.sourceVersion(), reg.bundleDir());
             int nprobe = probes(m, reg.bundleDir());
-            NearestScan.Target target = new NearestScan.Target(b.directory().toString(), b.generation(), m.witness(), RabitqSearch.shards(m),
+            NearestScan.Target target = new NearestScan.Target(b.directory().toString(), b.generation(), m.witness(), RabitqSearch.shards(m, RabitqSearch.shardBytes(session)),
                     j.numResults(), nprobe);
             return plan(j, query, idColumn, target);
         } catch (BundleException e) {

@@ -152,7 +152,7 @@ public final class RabitqModel extends Model<RabitqModel> implements NeighborPar
     /**
      * The distributed batch search of {@link RabitqSearch#searchBatch} with this model's params: the queries' ids in
      * {@code idCol}, their vectors in {@code inputCol}, {@code k} neighbours from the bundle at {@code bundlePath}
-     * with {@code nprobe}. One row per query: {@code (query_id, neighbors)}.
+     * with {@code nprobe}. One row per query: {@code (query_id, neighbors, the queries' other columns...)}.
      */
     public Dataset<Row> searchBatch(Dataset<?> queries) {
         requireBundle();

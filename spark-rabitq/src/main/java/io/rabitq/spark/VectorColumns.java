@@ -27,7 +27,7 @@ public final class VectorColumns {
     public static Dataset<Row> select(Dataset<Row> df, String idCol, String vectorCol, Column... more) {
         check(df.schema(), idCol, vectorCol);
         Column[] columns = new Column[2 + more.length];
-        columns[0] = col(idCol).cast("long").as("id");
+        columns[0] = col(idCol).cast(DataTypes.LongType).as("id");
         columns[1] = asArray(df.schema(), vectorCol).as("vector");
         System.arraycopy(more, 0, columns, 2, more.length);
         return df.select(columns);

@@ -47,6 +47,8 @@ final class BenchSparkCommand implements Callable<Integer> {
     int nq;
     @Option(names = "--lsh-queries", defaultValue = "10", description = "queries for MLlib LSH, one job each (default: ${DEFAULT-VALUE})")
     int lshQueries;
+    @Option(names = "--partitions", description = "bundle partitions (default: the cores)")
+    Integer partitions;
     @Option(names = "--out", defaultValue = "docs", description = "report directory (default: ${DEFAULT-VALUE})")
     Path out;
     @Option(names = "--dir", defaultValue = ".rabitq/bench-spark", description = "working directory (default: ${DEFAULT-VALUE})")
@@ -62,18 +64,23 @@ final class BenchSparkCommand implements Callable<Integer> {
             int cores = spark.sparkContext().defaultParallelism();
             Dataset<Row> base = SyntheticVectors.generate(spark, 0, n, dim, seed, cores).cache();
             base.count();
-            Dataset<Row> queries = SyntheticVectors.generate(spark, n, n + nq, dim, seed, 1).toDF("query_id", "query").cache();
+            Dataset<Row> queries = SyntheticVectors.generate(spark, n, n + nq, dim, seed, cores).toDF("query_id", "query").cache();
             queries.count();
             int[] truth = truth(n, nq, dim, seed, k);
 
             long t0 = System.nanoTime();
             RabitqModel model = new RabitqIndexer().setIdCol("id").setInputCol("vector").setSeed(seed).fit(base);
             String bundle = dir.resolve("bundle").toString();
-            Manifest m = model.index(base, bundle, cores, new IndexBundles.Source("synthetic", "0", Map.of()));
+            Manifest m = model.index(base, bundle, partitions != null ? partitions : cores, new IndexBundles.Source("synthetic", "0", Map.of()));
             io.rabitq.bundle.Bundles.retain(dir.resolve("bundle"), 2);
             double indexSeconds = Phases.seconds(t0);
             double searchSeconds = Phases.medianSeconds(5, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList());
             double searchRecall = recall(RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList(), truth, n, k, nq);
+            spark.conf().set(RabitqSearch.SHARD_BYTES_CONF, "1"); // one shard per bundle partition: the fan-out and merge path
+            double shardedSeconds = Phases.medianSeconds(5, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0)
+                    .collectAsList());
+            double shardedRecall = recall(RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList(), truth, n, k, nq);
+            spark.conf().unset(RabitqSearch.SHARD_BYTES_CONF);
             double exactSeconds = Phases.medianSeconds(3, () -> ExactSearch.searchBatch(base, "id", "vector", queries, "query_id", "query", Metric.L2, k)
                     .collectAsList());
 
@@ -83,8 +90,8 @@ final class BenchSparkCommand implements Callable<Integer> {
                 qv[i] = floats(SyntheticVectors.row(n + i, dim, seed));
             }
             double singleSeconds = Phases.medianSeconds(5, () -> single.searchBatch(qv, k)); // one thread
-            Phases.line("searchBatch %.0f QPS (recall@10 %.4f), exact %.0f QPS, single process 1 thread %.0f QPS", t0, nq / searchSeconds,
-                    searchRecall, nq / exactSeconds, nq / singleSeconds);
+            Phases.line("searchBatch %.0f QPS (recall@10 %.4f), one shard per partition %.0f QPS (%.4f), exact %.0f QPS, single process 1 thread "
+                    + "%.0f QPS", t0, nq / searchSeconds, searchRecall, nq / shardedSeconds, shardedRecall, nq / exactSeconds, nq / singleSeconds);
 
             Dataset<Row> lshBase = base.select(base.col("id"), org.apache.spark.ml.functions.array_to_vector(base.col("vector")).as("features")).cache();
             lshBase.count();
@@ -113,29 +120,35 @@ final class BenchSparkCommand implements Callable<Integer> {
                 System.err.printf("MLlib LSH %s: recall@10 %.4f, %.2f QPS%n", lshRows.get(lshRows.size() - 1)[0], r, qps);
             }
 
-            String cmd = String.format("bin/spark-rabitq bench-spark --n %d --dim %d --queries %d --lsh-queries %d", n, dim, nq, lshQueries);
+            String cmd = String.format("bin/spark-rabitq bench-spark --n %d --dim %d --queries %d --lsh-queries %d%s", n, dim, nq, lshQueries,
+                    partitions != null ? " --partitions " + partitions : "");
             StringBuilder md = new StringBuilder("# Spark benchmarks\n\n");
             md.append("`").append(cmd).append("` on `").append(spark.sparkContext().master()).append("` (").append(cores)
                     .append(" cores), synthetic vectors n = ").append(n).append(", D = ").append(dim).append(", k = 10; ")
-                    .append(nq).append(" queries for searchBatch and exact, the first ").append(lshQueries)
+                    .append(nq).append(" queries (a DataFrame of ").append(cores).append(" partitions) for searchBatch and exact, the first ").append(lshQueries)
                     .append(" of them for LSH (one Spark job per query, as `approxNearestNeighbors` works). Index: ")
                     .append(m.nlist()).append(" clusters in ").append(m.partitions().size()).append(" bundle partitions, built in ")
                     .append(String.format("%.1f", indexSeconds)).append(" s. Times are medians of runs after a GC and a 3 s warm-up.\n\n");
             md.append("| engine | params | recall@10 | QPS |\n|---|---|---|---|\n");
             md.append(String.format("| spark-rabitq searchBatch | default nprobe | %.4f | %.0f |%n", searchRecall, nq / searchSeconds));
+            md.append(String.format("| spark-rabitq searchBatch, one shard per bundle partition (`%s=1`) | default nprobe | %.4f | %.0f |%n",
+                    RabitqSearch.SHARD_BYTES_CONF, shardedRecall, nq / shardedSeconds));
             md.append(String.format("| exact distributed brute force (ExactSearch) | | 1.0000 | %.0f |%n", nq / exactSeconds));
             for (String[] r : lshRows) {
                 md.append("| MLlib BucketedRandomProjectionLSH | ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
             }
             md.append(String.format("| single-process IvfRabitqIndex over the same bundle, 1 thread | default nprobe | | %.0f |%n", nq / singleSeconds));
             md.append(String.format("%nsearchBatch vs MLlib LSH at its best recall (%.4f): **%.0f×** the throughput. searchBatch per core vs the "
-                            + "single-process index on one thread: **%.2f×**.%n", bestLshRecall, (nq / searchSeconds) / bestLshQps,
-                    (nq / searchSeconds / cores) / (nq / singleSeconds)));
+                            + "single-process index on one thread: **%.2f×** (one shard per bundle partition: %.2f×).%n", bestLshRecall,
+                    (nq / searchSeconds) / bestLshQps, (nq / searchSeconds / cores) / (nq / singleSeconds),
+                    (nq / shardedSeconds / cores) / (nq / singleSeconds)));
             Files.createDirectories(out);
             Files.writeString(out.resolve("BENCHMARKS-spark.md"), md.toString());
             new Json().put("search_qps", Json.round(nq / searchSeconds, 1)).put("search_recall", Json.round(searchRecall, 4))
+                    .put("sharded_qps", Json.round(nq / shardedSeconds, 1)).put("sharded_recall", Json.round(shardedRecall, 4))
                     .put("exact_qps", Json.round(nq / exactSeconds, 1)).put("single_qps", Json.round(nq / singleSeconds, 1))
                     .put("lsh_best_recall", Json.round(bestLshRecall, 4)).put("lsh_best_qps", Json.round(bestLshQps, 3)).put("cores", cores)
+                    .put("bundle_partitions", m.partitions().size())
                     .print();
             return 0;
         } finally {
