@@ -17,9 +17,9 @@ import java.util.function.Supplier;
 /**
  * The per-JVM (driver or executor) cache of bundle indexes, one lake {@link VectorCache} bounded to half the heap:
  * whole bundles for the row-wise UDF, re-checked against the live generation at most every
- * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; the partitions of
- * one shard for {@code searchBatch} tasks, keyed by the generation's witness the driver chose; and the
- * centroids with which the driver routes queries.
+ * {@value #RECHECK_MILLIS} ms so a republished bundle is picked up without restarting the job; and the partitions of
+ * one shard (or none: the centroids that prepare queries) for {@code searchBatch} and NEAREST BY tasks, keyed by the
+ * witness of the generation the driver chose.
  */
 final class ExecutorIndexCache {
     static final long RECHECK_MILLIS = 5_000;
@@ -40,12 +40,6 @@ final class ExecutorIndexCache {
         } catch (LakeException | BundleException e) {
             throw new InvalidInputException("bundle " + bundleDir + " cannot be searched: " + e.getMessage(), e);
         }
-    }
-
-    /** The centroids of the open bundle {@code b} (no rows), with which the driver chooses every query's probes once. */
-    static QuantizedIndex centroids(String bundleDir, Bundle b) {
-        return installed(new VectorCache.Key(bundleDir, "centroids"), b.manifest().witness() + "/centroids", b.generation(),
-                () -> IndexBundles.loadPartitions(b, new int[0]));
     }
 
     /**

@@ -79,7 +79,8 @@ public final class RabitqSearch {
      * Searches {@code bundleDir} for the {@code k} nearest neighbours of every row of {@code queries}: one row per query
      * row, {@code (query_id bigint, neighbors array<struct<id bigint, distance float>>, the other query columns...)}, the
      * vector column dropped, neighbours ordered by (distance, id), an empty array when nothing was found. Lazy: the
-     * search runs when the result is used, against the generation that was live when this was called. Bad query
+     * search runs when the result is used, against the generation that was live when this was called (a shuffle in the
+     * queries' own plan runs at once, as Spark's adaptive execution hands over its rows). Bad query
      * columns and an unreadable bundle fail here; a bad vector fails the job with the query's id.
      *
      * @param nprobe clusters probed per query (IVF bundles); 0 uses the bundle's default
