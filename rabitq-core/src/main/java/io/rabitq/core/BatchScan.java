@@ -13,12 +13,13 @@ final class BatchScan {
     }
 
     /**
-     * Scans {@code queries} and returns their states, ready to {@link QueryState#finish}.
+     * Scans {@code queries} and returns their states, ready to {@link QueryState#finish} or
+     * {@link QueryState#toLog}.
      *
      * @param nprobe       clusters per query when the queries carry no probe lists
      * @param candidates   heap size per query ({@code k}, or {@code k * rf} for {@link RankMode#FIXED_RERANK})
      */
-    static QueryState[] run(IvfEngine engine, PreparedQueries queries, int nprobe, RankMode mode, int candidates) {
+    static QueryState[] run(IvfEngine engine, PreparedQueries queries, int k, int nprobe, RankMode mode, int candidates) {
         int nq = queries.size();
         int nlist = engine.nlist;
         int probes = Math.max(1, Math.min(nprobe, nlist));
@@ -32,7 +33,8 @@ final class BatchScan {
             for (int c : probe) {
                 perCluster[c]++;
             }
-            states[j] = new QueryState(engine, q, queries.rotated[j], mode, candidates);
+            RankMode m = mode == RankMode.BOUND_RERANK_LOG && engine.size >= k && leadsScan(engine, probe) ? RankMode.BOUND_RERANK : mode;
+            states[j] = new QueryState(engine, q, queries.rotated[j], m, k, candidates);
         }
         int[] start = new int[nlist + 1];
         for (int c = 0; c < nlist; c++) {
@@ -86,5 +88,22 @@ final class BatchScan {
             kernel.scan(cc, codes, sinks, g);
         }
         return states;
+    }
+
+    /**
+     * True when the clusters of {@code probe} (ascending) that have rows here come before every one that has none
+     * here (and so may have rows in another part of a split index), and there is at least one.
+     */
+    private static boolean leadsScan(IvfEngine engine, int[] probe) {
+        int held = 0;
+        while (held < probe.length && engine.clusters[probe[held]].size > 0) {
+            held++;
+        }
+        for (int i = held; i < probe.length; i++) {
+            if (engine.clusters[probe[i]].size > 0) {
+                return false;
+            }
+        }
+        return held > 0;
     }
 }

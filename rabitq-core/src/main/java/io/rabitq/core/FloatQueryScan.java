@@ -19,7 +19,7 @@ final class FloatQueryScan {
         for (int j = 0; j < out.length; j++) {
             float[] q = queries.vectors[j];
             float[] rq = queries.rotated[j];
-            QueryState s = new QueryState(engine, q, rq, mode, candidates);
+            QueryState s = new QueryState(engine, q, rq, mode, k, candidates);
             for (int c : engine.nearestClusters(q, probes)) {
                 ClusterCodes cc = engine.clusters[c];
                 float[] rc = engine.codebook.rotatedCentroid(c);

@@ -186,10 +186,25 @@ final class IvfEngine {
      * @param rerankFactor only for {@link RankMode#FIXED_RERANK}
      */
     Neighbor[][] search(PreparedQueries queries, int k, int nprobe, RankMode mode, int rerankFactor) {
-        QueryState[] states = BatchScan.run(this, queries, nprobe, mode, candidates(k, mode, rerankFactor));
+        QueryState[] states = BatchScan.run(this, queries, k, nprobe, mode, candidates(k, mode, rerankFactor));
         Neighbor[][] out = new Neighbor[states.length][];
         for (int j = 0; j < states.length; j++) {
             out[j] = states[j].finish(k);
+        }
+        return out;
+    }
+
+    /**
+     * {@link RankMode#BOUND_RERANK} search returning each query's {@link RerankLog}, for merging with other parts.
+     * When this part holds the first of a query's probed clusters and every other probed cluster it holds comes
+     * before all those it does not, the whole index scans this part's candidates first, from an empty heap: the part
+     * then runs exactly that gate and its log is just the k best it found, since nothing after them depends on more.
+     */
+    RerankLog[] searchLogs(PreparedQueries queries, int k) {
+        QueryState[] states = BatchScan.run(this, queries, k, Integer.MAX_VALUE, RankMode.BOUND_RERANK_LOG, k);
+        RerankLog[] out = new RerankLog[states.length];
+        for (int j = 0; j < states.length; j++) {
+            out[j] = states[j].toLog(k);
         }
         return out;
     }

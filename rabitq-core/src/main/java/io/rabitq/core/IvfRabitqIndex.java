@@ -7,9 +7,8 @@ package io.rabitq.core;
  * (ε0 = 1.9) beats the current k-th distance is refined: by its extended code's estimate (the default: 7 bits, no raw
  * vectors held, returned distances are estimates) or, with {@link #storeRaw(boolean) raw vectors}, by its exact distance
  * when the extended bound still allows it (returned distances are exact). The default nprobe is measured at build time
- * to reach recall@10 0.96 on sample rows (0.95 with a margin). Queries {@link #prepare prepared} once can be searched
- * by every part of a split index, each with its own gate; the k best of the parts' answers are never worse, rank by
- * rank, than the whole index's answer.
+ * to reach recall@10 0.96 on sample rows (0.95 with a margin). A part of a split index returns {@link RerankLog}s that merge into exactly the
+ * whole index's answer ({@link #searchLogs}).
  */
 public final class IvfRabitqIndex extends QuantizedIndex {
     /** Bits per dimension of a default index. */
@@ -147,12 +146,27 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     /**
      * Validates, prepares and rotates {@code queries} and chooses the {@code nprobe} clusters each one probes, once:
-     * the result can be searched by this index or by any part of it that holds some of its clusters (each part then
-     * scans the probed clusters it holds, with its own error-bound gate), e.g. in the Spark tasks of a sharded bundle.
+     * the result can be searched by this index or by any part of it that holds some of its clusters, each part with
+     * its own error-bound gate ({@link #searchBatch(PreparedQueries, int)}, as in the Spark tasks of a sharded bundle)
+     * or returning the parts' {@link #searchLogs rerank logs}.
      */
     public PreparedQueries prepare(float[][] queries, int nprobe) {
         Vectors.checkNprobe(nprobe);
         return engine().prepare(queries, nprobe);
+    }
+
+    /**
+     * As {@link #searchBatch(PreparedQueries, int)} for queries with probe lists, returning each query's
+     * {@link RerankLog}: the logs of the parts of a split index merge into exactly the answer of the whole index.
+     */
+    public RerankLog[] searchLogs(PreparedQueries queries, int k) {
+        Vectors.checkK(k);
+        if (!queries.hasProbes()) {
+            throw new InvalidParameterException("searchLogs needs queries prepared with their probes (prepare(queries, nprobe))");
+        }
+        IvfEngine e = engine();
+        e.checkCompatible(queries);
+        return e.searchLogs(queries, k);
     }
 
     @Override

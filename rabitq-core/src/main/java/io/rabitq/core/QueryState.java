@@ -1,7 +1,7 @@
 package io.rabitq.core;
 
 /**
- * One query's search state: its best candidates and the cluster being scanned. It is the
+ * One query's search state: its best candidates (or its rerank log) and the cluster being scanned. It is the
  * kernel's {@link CandidateSink} while that cluster is scanned.
  */
 final class QueryState implements CandidateSink {
@@ -9,8 +9,10 @@ final class QueryState implements CandidateSink {
     final float[] query;
     final float[] rotated;
     final RankMode mode;
-    /** The best estimates or exact distances. */
+    /** The best estimates or exact distances; null in BOUND_RERANK_LOG, which keeps a log instead. */
     private final TopK heap;
+    /** BOUND_RERANK_LOG: the reranked candidates in scan order. */
+    private final RerankLog.Builder log;
     private ClusterCodes cluster;
     private int clusterId;
     /** The prepared query of the cluster being scanned: its cluster term and error scale. */
@@ -21,12 +23,14 @@ final class QueryState implements CandidateSink {
     /** The query's own code when the quantizer folds centroids (quantized once per query). */
     QueryCode code;
 
-    QueryState(IvfEngine engine, float[] query, float[] rotated, RankMode mode, int candidates) {
+    QueryState(IvfEngine engine, float[] query, float[] rotated, RankMode mode, int k, int candidates) {
         this.engine = engine;
         this.query = query;
         this.rotated = rotated;
         this.mode = mode;
-        this.heap = new TopK(Math.min(candidates, engine.size));
+        boolean logging = mode == RankMode.BOUND_RERANK_LOG;
+        this.heap = logging ? null : new TopK(Math.min(candidates, engine.size));
+        this.log = logging ? new RerankLog.Builder(k, engine.size, 64) : null;
     }
 
     /** Makes cluster {@code id}, prepared as {@code code}, the one whose rows the next offers refer to. */
@@ -38,7 +42,8 @@ final class QueryState implements CandidateSink {
 
     @Override
     public float threshold() {
-        return heap.threshold();
+        // the log skips only lower bounds above its limit; the kernel skips those not below the threshold
+        return log != null ? Math.nextUp(log.limit()) : heap.threshold();
     }
 
     @Override
@@ -50,8 +55,11 @@ final class QueryState implements CandidateSink {
             case FIXED_RERANK:
                 heap.offer(cluster.exPlanes != null ? extendedEstimate(row) : estimate, ((long) clusterId << 32) | row);
                 break;
-            default:
+            case BOUND_RERANK:
                 refine(row, estimate, lowerBound, heap.threshold());
+                break;
+            default:
+                refine(row, estimate, lowerBound, threshold());
         }
     }
 
@@ -74,7 +82,11 @@ final class QueryState implements CandidateSink {
             }
             distance = engine.exact(query, cluster, row);
         }
-        heap.offer(distance, cluster.ids[row]);
+        if (log != null) {
+            log.add(((long) clusterId << 32) | row, bound, cluster.ids[row], distance);
+        } else {
+            heap.offer(distance, cluster.ids[row]);
+        }
     }
 
     private float extendedEstimate(int row) {
@@ -82,6 +94,26 @@ final class QueryState implements CandidateSink {
             extended = new ExtendedCode.Query(rotated, engine.kernel);
         }
         return ExtendedCode.estimate(cluster, row, extended, current.clusterTerm);
+    }
+
+    /**
+     * The log of a logging state; for a state that led the scan, its k best at positions 0 .. k-1 with lower
+     * bounds of minus infinity: a replay takes all of them, and before any other part's entry, which lies in a
+     * probed cluster after this part's, so in cluster 1 or later.
+     */
+    RerankLog toLog(int k) {
+        engine.queriesAnswered.increment();
+        if (log != null) {
+            engine.reranks.add(log.size());
+            return log.build(engine.toUser(1f));
+        }
+        engine.reranks.add(reranked);
+        Neighbor[] best = heap.drainNeighbors();
+        RerankLog.Builder lead = new RerankLog.Builder(k, best.length, best.length);
+        for (int i = 0; i < best.length; i++) {
+            lead.add(i, Float.NEGATIVE_INFINITY, best[i].id(), best[i].distance());
+        }
+        return lead.build(engine.toUser(1f));
     }
 
     /** The k results, distances in the user's metric. */

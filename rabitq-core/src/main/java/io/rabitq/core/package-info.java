@@ -7,7 +7,7 @@
  * {@link io.rabitq.core.IvfRabitqIndex}); the one build pipeline {@link io.rabitq.core.Codebook}
  * (train → assign → encode a cluster), used by the single-process indexes and the Spark index job alike;
  * {@link io.rabitq.core.PreparedQueries}, made once (validated, rotated, probes chosen) and searchable by every part
- * of a split index, each part with its own error-bound gate;
+ * of a split index; {@link io.rabitq.core.RerankLog}, whose merge reproduces the whole index's answer;
  * {@link io.rabitq.core.IndexSnapshot}, the plain arrays a bundle persists; and the product's exception root
  * {@link io.rabitq.core.RabitqException}.
  *

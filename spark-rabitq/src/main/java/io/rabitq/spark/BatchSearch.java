@@ -39,13 +39,13 @@ import scala.Tuple2;
  *   <li><b>Several shards</b>: prepared queries are shuffled into query partitions (so the preparation is stored once
  *   and read by every shard); one task per (query partition, shard) searches that shard's clusters with its own
  *   error-bound gate from an empty heap and sends each query's k best; a merge per query keeps the k best of all shards,
- *   ordered by (distance, id). A shard reranks at least what the whole index would rerank among its rows, so at every
- *   rank the distance is no worse than the single-process answer's, and the answer is the same whenever no error bound
- *   fails.</li>
+ *   ordered by (distance, id). While the error bounds hold, a shard reranks at least what the whole index would rerank
+ *   among its rows, so at every rank the distance is no worse than the single-process answer's, and the answer is the
+ *   same whenever no error bound fails.</li>
  * </ul>
  */
 final class BatchSearch {
-    static final String ROW = "__rabitq_row";
+    private static final String ROW = "__rabitq_row";
     private static final int BATCH = 1024;
 
     private BatchSearch() {
