@@ -120,4 +120,23 @@ class BadInputTest {
         assertEquals(1000, best.id());
         assertEquals(0f, best.distance());
     }
+
+    /** Prepared queries rebuilt from their parts (as a Spark shuffle carries them) are checked before they are searched. */
+    @Test
+    void preparedQueriesFromPartsAreChecked() {
+        IvfRabitqIndex idx = (IvfRabitqIndex) filled(() -> new IvfRabitqIndex(4, RabitqOptions.defaults()), 500);
+        PreparedQueries q = idx.prepare(new float[][] {{1f, 0f, 0f, 1f}}, 2);
+        PreparedQueries same = PreparedQueries.of(new float[][] {q.vector(0)}, new float[][] {q.rotated(0)}, new int[][] {q.probes(0)},
+                q.codebook());
+        assertEquals(List.of(idx.searchBatch(q, 3)[0]), List.of(idx.searchBatch(same, 3)[0]), "rebuilt from its parts, the same query");
+        InvalidParameterException unsorted = assertThrows(InvalidParameterException.class, () -> PreparedQueries.of(
+                new float[][] {q.vector(0)}, new float[][] {q.rotated(0)}, new int[][] {{1, 0}}, q.codebook()));
+        assertTrue(unsorted.getMessage().contains("ascending"), unsorted.getMessage());
+        PreparedQueries outside = PreparedQueries.of(new float[][] {q.vector(0)}, new float[][] {q.rotated(0)},
+                new int[][] {{0, idx.nlist()}}, q.codebook());
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> idx.searchBatch(outside, 3));
+        assertTrue(e.getMessage().contains("does not fit this index"), e.getMessage());
+        PreparedQueries foreign = PreparedQueries.of(new float[][] {q.vector(0)}, new float[][] {q.rotated(0)}, null, "another");
+        assertThrows(InvalidParameterException.class, () -> idx.searchBatch(foreign, 3));
+    }
 }

@@ -46,7 +46,7 @@ import scala.Tuple2;
  */
 final class BatchSearch {
     private static final String ROW = "__rabitq_row";
-    private static final int BATCH = 1024;
+    private static final int BATCH = 4096;
 
     private BatchSearch() {
     }
