@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -57,6 +58,10 @@ final class BatchSearch {
      */
     record Plan(String bundleDir, String generation, String witness, List<int[]> shards, int k, int nprobe, int dim, String codebook)
             implements Serializable {
+        /** The clusters probed per query: the plan's nprobe, or the bundle's default. */
+        int nprobe(IvfRabitqIndex index) {
+            return nprobe > 0 ? nprobe : index.nprobe();
+        }
     }
 
     /**
@@ -66,20 +71,20 @@ final class BatchSearch {
     static Dataset<Row> run(Dataset<Row> keyed, Plan plan) {
         StructType in = keyed.schema();
         DataType element = ((ArrayType) in.apply(1).dataType()).elementType();
-        List<StructField> passed = new ArrayList<>();
-        passed.add(new StructField("query_id", DataTypes.LongType, false, org.apache.spark.sql.types.Metadata.empty()));
-        passed.addAll(Arrays.asList(in.fields()).subList(2, in.size()));
-        StructType prepared = new StructType(passed.toArray(StructField[]::new)).add(ROW, DataTypes.LongType, false)
+        StructType columns = new StructType().add("query_id", DataTypes.LongType, false); // the query's own columns
+        for (StructField f : Arrays.copyOfRange(in.fields(), 2, in.size())) {
+            columns = columns.add(f);
+        }
+        StructType prepared = columns.add(ROW, DataTypes.LongType, false)
                 .add("__rabitq_vector", DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add("__rabitq_rotated", DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add("__rabitq_probes", DataTypes.createArrayType(DataTypes.IntegerType, false), true);
-
-        StructType columns = new StructType(passed.toArray(StructField[]::new));
         StructType out = new StructType().add("query_id", DataTypes.LongType, false)
                 .add("neighbors", RabitqSearch.RESULT_SCHEMA.apply("neighbors").dataType(), false);
-        for (StructField f : passed.subList(1, passed.size())) {
+        for (StructField f : Arrays.copyOfRange(columns.fields(), 1, columns.size())) {
             out = out.add(f);
         }
+        StructType own = columns;
         int shards = plan.shards().size();
         int parallelism = keyed.sparkSession().sparkContext().defaultParallelism();
         JavaRDD<InternalRow> input = ((org.apache.spark.sql.classic.Dataset<Row>) keyed).queryExecution().toRdd().toJavaRDD();
@@ -88,22 +93,22 @@ final class BatchSearch {
             if (input.getNumPartitions() < parallelism) {
                 input = input.map(InternalRow::copy).repartition(parallelism);
             }
-            answers = input.mapPartitions(part -> wholeIndex(part, plan, element, columns));
+            answers = input.mapPartitions(part -> wholeIndex(part, plan, element, own));
         } else {
             int queryParts = Math.max(1, (2 * parallelism + shards - 1) / shards);
             JavaRDD<InternalRow> stored = input
                     .mapPartitionsWithIndex((part, rows) -> prepare(part, rows, plan, element, prepared), false)
-                    .mapToPair(r -> new Tuple2<>(r.getLong(columns.size()), r))
+                    .mapToPair(r -> new Tuple2<>(r.getLong(own.size()), r))
                     .partitionBy(new HashPartitioner(queryParts))
                     .values();
             JavaPairRDD<Long, Answer> scanned = null;
             for (int s = 0; s < shards; s++) {
                 int shard = s;
-                JavaPairRDD<Long, Answer> one = stored.mapPartitionsToPair(rows -> new ShardScan(rows, plan, shard, prepared, columns.size()));
+                JavaPairRDD<Long, Answer> one = stored.mapPartitionsToPair(rows -> new ShardScan(rows, plan, shard, prepared, own.size()));
                 scanned = scanned == null ? one : scanned.union(one);
             }
             answers = scanned.reduceByKey((x, y) -> x.merge(y, plan.k()), queryParts).values()
-                    .map(a -> resultRow(a.query(), 1, a.ids(), a.distances(), columns));
+                    .map(a -> resultRow(a.query(), 1, a, own));
         }
         return ((org.apache.spark.sql.classic.SparkSession) keyed.sparkSession()).internalCreateDataFrame(answers.rdd(), out, false).toDF();
     }
@@ -116,11 +121,10 @@ final class BatchSearch {
             List<InternalRow> search(List<InternalRow> batch) {
                 float[][] vectors = vectors(batch, element, plan);
                 Neighbor[][] found = index instanceof IvfRabitqIndex ivf
-                        ? ivf.searchBatch(vectors, plan.k(), plan.nprobe() > 0 ? plan.nprobe() : ivf.nprobe()) : index.searchBatch(vectors, plan.k());
+                        ? ivf.searchBatch(vectors, plan.k(), plan.nprobe(ivf)) : index.searchBatch(vectors, plan.k());
                 List<InternalRow> out = new ArrayList<>(found.length);
                 for (int i = 0; i < found.length; i++) {
-                    Answer a = Answer.of(null, found[i]);
-                    out.add(resultRow(batch.get(i), 2, a.ids(), a.distances(), columns));
+                    out.add(resultRow(batch.get(i), 2, Answer.of(null, found[i]), columns));
                 }
                 return out;
             }
@@ -140,19 +144,19 @@ final class BatchSearch {
     private static PreparedQueries prepare(QuantizedIndex index, List<InternalRow> batch, DataType element, Plan plan) {
         float[][] vectors = vectors(batch, element, plan);
         return index instanceof IvfRabitqIndex ivf
-                ? ivf.prepare(vectors, plan.nprobe() > 0 ? plan.nprobe() : ivf.nprobe()) : index.prepare(vectors);
+                ? ivf.prepare(vectors, plan.nprobe(ivf)) : index.prepare(vectors);
     }
 
     /**
      * {@code (query_id, neighbors, others...)} from a row holding the query id at 0 and its other columns from
      * {@code firstOther} on.
      */
-    private static InternalRow resultRow(InternalRow query, int firstOther, long[] ids, float[] distances, StructType columns) {
+    private static InternalRow resultRow(InternalRow query, int firstOther, Answer answer, StructType columns) {
         Object[] values = new Object[columns.size() + 1];
         values[0] = query.getLong(0);
-        Object[] neighbors = new Object[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            neighbors[i] = new GenericInternalRow(new Object[] {ids[i], distances[i]});
+        Object[] neighbors = new Object[answer.ids().length];
+        for (int i = 0; i < neighbors.length; i++) {
+            neighbors[i] = new GenericInternalRow(new Object[] {answer.ids()[i], answer.distances()[i]});
         }
         values[1] = new GenericArrayData(neighbors);
         for (int c = 1; c < columns.size(); c++) {
@@ -273,7 +277,10 @@ final class BatchSearch {
         }
     }
 
-    /** A query's k best of some shards, by (distance, id), and (from shard 0) the query's own columns. */
+    /**
+     * A query's k best of some parts of an index, by (distance, id), and (in a sharded search, from shard 0) the query's
+     * own columns; {@link ExactSearch} merges its partitions' answers with it too.
+     */
     record Answer(InternalRow query, long[] ids, float[] distances) implements Serializable {
         static Answer of(InternalRow query, Neighbor[] best) {
             long[] ids = new long[best.length];
@@ -298,6 +305,15 @@ final class BatchSearch {
                 md[i] = mine ? distances[a++] : o.distances[b++];
             }
             return new Answer(query != null ? query : o.query, mi, md);
+        }
+
+        /** The neighbours as external rows {@code (id, distance)}, for a {@code Row}-based DataFrame. */
+        Row[] neighbors() {
+            Row[] rows = new Row[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                rows[i] = RowFactory.create(ids[i], distances[i]);
+            }
+            return rows;
         }
     }
 

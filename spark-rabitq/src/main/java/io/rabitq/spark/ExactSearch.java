@@ -4,8 +4,6 @@ import io.rabitq.core.FlatIndex;
 import io.rabitq.core.Metric;
 import io.rabitq.core.Neighbor;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -51,29 +49,15 @@ public final class ExactSearch {
                         long id = VectorColumns.id(r);
                         flat.add(id, VectorColumns.read(r, 1, dim, id));
                     }
-                    List<Tuple2<Long, Neighbor[]>> res = new ArrayList<>();
+                    List<Tuple2<Long, BatchSearch.Answer>> res = new ArrayList<>();
                     Neighbor[][] nn = flat.size() == 0 ? null : flat.searchBatch(vectors.value(), k);
                     for (int j = 0; j < ids.value().length; j++) {
-                        res.add(new Tuple2<>(ids.value()[j], nn == null ? new Neighbor[0] : nn[j]));
+                        res.add(new Tuple2<>(ids.value()[j], BatchSearch.Answer.of(null, nn == null ? new Neighbor[0] : nn[j])));
                     }
                     return res.iterator();
                 })
-                .reduceByKey((a, b) -> best(a, b, k))
-                .map(t -> RowFactory.create(t._1(), (Object) Arrays.stream(t._2()).map(h -> RowFactory.create(h.id(), h.distance()))
-                        .toArray(Row[]::new)));
+                .reduceByKey((a, b) -> a.merge(b, k))
+                .map(t -> RowFactory.create(t._1(), (Object) t._2().neighbors()));
         return base.sparkSession().createDataFrame(out, RabitqSearch.RESULT_SCHEMA);
     }
-
-    /** The k best of two sorted lists, by (distance, id). */
-    private static Neighbor[] best(Neighbor[] a, Neighbor[] b, int k) {
-        Neighbor[] out = new Neighbor[Math.min(k, a.length + b.length)];
-        int i = 0;
-        int j = 0;
-        for (int n = 0; n < out.length; n++) {
-            out[n] = j >= b.length || (i < a.length && ORDER.compare(a[i], b[j]) <= 0) ? a[i++] : b[j++];
-        }
-        return out;
-    }
-
-    private static final Comparator<Neighbor> ORDER = Comparator.comparingDouble(Neighbor::distance).thenComparingLong(Neighbor::id);
 }
