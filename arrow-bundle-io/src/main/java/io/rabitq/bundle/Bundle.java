@@ -322,12 +322,10 @@ public final class Bundle implements AutoCloseable {
             throw new CorruptBundleException(deletesFile, "removes " + (n - kept) + " rows but the manifest records " + expectedRows);
         }
         int cb = n == 0 ? 0 : d.codes().length / n;
-        int dim = d.raw() == null || n == 0 ? 0 : d.raw().length / n;
         long[] ids = new long[kept];
         int[] clusters = new int[kept];
         byte[] codes = new byte[kept * cb];
         float[][] factors = new float[d.factors().length][kept];
-        float[] raw = d.raw() == null ? null : new float[kept * dim];
         List<Manifest.ClusterRange> ranges = new java.util.ArrayList<>();
         for (int j = 0; j < kept; j++) {
             int r = keep[j];
@@ -337,9 +335,6 @@ public final class Bundle implements AutoCloseable {
             for (int f = 0; f < factors.length; f++) {
                 factors[f][j] = d.factors()[f][r];
             }
-            if (raw != null) {
-                System.arraycopy(d.raw(), r * dim, raw, j * dim, dim);
-            }
         }
         for (int start = 0, j = 1; j <= kept; j++) {
             if (j == kept || clusters[j] != clusters[start]) {
@@ -347,10 +342,11 @@ public final class Bundle implements AutoCloseable {
                 start = j;
             }
         }
-        return new PartitionData(ids, clusters, codes, factors, raw, ranges);
+        return new PartitionData(ids, clusters, codes, factors, d.raw() == null ? null : ((MappedRawColumn) d.raw()).select(keep, kept),
+                ranges);
     }
 
-    /** Reads every row stored in partition {@code i}, deleted or not. */
+    /** Reads every row stored in partition {@code i}, deleted or not; its raw vectors are mapped, not read. */
     private PartitionData readStoredRows(int i) {
         Manifest.PartitionEntry p = manifest.partitions().get(i);
         Path file = genDir.resolve(p.file());
@@ -365,7 +361,6 @@ public final class Bundle implements AutoCloseable {
         int[] clusters = new int[rows];
         byte[] codes = new byte[rows * cb];
         float[][] factors = new float[nf][rows];
-        float[] raw = manifest.hasRaw() ? new float[rows * dim] : null;
         Schema schema = PartitionSchema.partition(dim, cb, manifest.factorColumns(), manifest.hasRaw());
         long read = readArrow(file, schema, (root, offset) -> {
             int n = root.getRowCount();
@@ -387,12 +382,6 @@ public final class Bundle implements AutoCloseable {
                     factors[f][o + r] = fv.get(r);
                 }
             }
-            if (raw != null) {
-                Float4Vector values = (Float4Vector) ((FixedSizeListVector) root.getVector(PartitionSchema.RAW)).getDataVector();
-                for (int k = 0; k < n * dim; k++) {
-                    raw[o * dim + k] = values.get(k);
-                }
-            }
         });
         if (read != rows) {
             throw new CorruptBundleException(file, "holds " + read + " rows but the manifest records " + rows);
@@ -405,7 +394,8 @@ public final class Bundle implements AutoCloseable {
                 }
             }
         }
-        return new PartitionData(ids, clusters, codes, factors, raw, p.clusters());
+        return new PartitionData(ids, clusters, codes, factors, manifest.hasRaw() ? MappedRawColumn.map(file, dim, rows) : null,
+                p.clusters());
     }
 
     /** Memory-maps a partition file read-only (no copy; the Arrow IPC layout is documented in the module README). */

@@ -91,6 +91,7 @@ public final class ParquetExchange {
             Schema arrowSchema = PartitionSchema.partition(m.dim(), m.codeBytes(), m.factorColumns(), m.hasRaw());
             SimpleGroupFactory g = new SimpleGroupFactory(schema);
             int cb = m.codeBytes();
+            float[] raw = new float[m.dim()];
             for (int p = 0; p < m.partitions().size(); p++) {
                 PartitionData d = bundle.readPartition(p);
                 Path file = outDir.resolve(String.format("part-%05d.parquet", p));
@@ -104,7 +105,8 @@ public final class ParquetExchange {
                             row.append(m.factorColumns().get(f), d.factors()[f][r]);
                         }
                         if (m.hasRaw()) {
-                            addList(row.addGroup(PartitionSchema.RAW), d.raw(), r * m.dim(), m.dim());
+                            d.raw().read(r, raw, 0);
+                            addList(row.addGroup(PartitionSchema.RAW), raw, 0, m.dim());
                         }
                         w.write(row);
                     }

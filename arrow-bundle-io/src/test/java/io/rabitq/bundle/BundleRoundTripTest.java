@@ -28,6 +28,8 @@ class BundleRoundTripTest {
             assertEquals("job-1", b.manifest().tags().get("lineage_id"));
             for (int p = 0; p < 3; p++) {
                 PartitionData d = b.readPartition(p);
+                assertTrue(d.raw().heapBytes() < 1_000, "raw vectors are mapped, not on the heap: " + d.raw().heapBytes());
+                float[] raw = new float[TestBundles.DIM];
                 Random rnd = new Random(7 * 31 + p);
                 for (int r = 0; r < 40_000; r++) {
                     assertEquals(TestBundles.id(7, p, r), d.ids()[r]);
@@ -35,8 +37,9 @@ class BundleRoundTripTest {
                     byte[] code = new byte[8];
                     rnd.nextBytes(code);
                     assertArrayEquals(code, java.util.Arrays.copyOfRange(d.codes(), r * 8, r * 8 + 8));
+                    d.raw().read(r, raw, 0);
                     for (int k = 0; k < TestBundles.DIM; k++) {
-                        assertEquals((float) rnd.nextGaussian(), d.raw()[r * TestBundles.DIM + k]);
+                        assertEquals((float) rnd.nextGaussian(), raw[k]);
                     }
                     assertEquals(-r, d.factors()[1][r]);
                 }

@@ -41,6 +41,12 @@ class DeletesAndReuseTest {
             assertEquals(28, d.rows());
             assertFalse(Arrays.stream(d.ids()).anyMatch(id -> id == TestBundles.id(1, 1, 3) || id == TestBundles.id(1, 1, 5)));
             assertEquals(28, d.ranges().stream().mapToLong(Manifest.ClusterRange::rows).sum());
+            assertEquals(28, d.raw().size());
+            float[] raw = new float[TestBundles.DIM];
+            for (int i = 0; i < d.rows(); i++) { // the mapped raw column skips the deleted rows too
+                d.raw().read(i, raw, 0);
+                assertArrayEquals(TestBundles.raw(1, 1, (int) (d.ids()[i] - TestBundles.id(1, 1, 0))), raw);
+            }
             for (Manifest.ClusterRange r : d.ranges()) {
                 for (long k = r.firstRow(); k < r.firstRow() + r.rows(); k++) {
                     assertEquals(r.cluster(), d.clusters()[(int) k]);

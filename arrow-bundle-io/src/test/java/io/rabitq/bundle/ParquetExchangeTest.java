@@ -28,7 +28,7 @@ class ParquetExchangeTest {
                 PartitionData y = b.readPartition(p);
                 assertArrayEquals(x.ids(), y.ids());
                 assertArrayEquals(x.codes(), y.codes());
-                assertArrayEquals(x.raw(), y.raw());
+                assertArrayEquals(x.raw().toArray(), y.raw().toArray());
             }
             assertArrayEquals(a.readCentroids(), b.readCentroids());
         }

@@ -24,6 +24,19 @@ final class TestBundles {
         return tag * 1_000_000 + p * 10_000 + r;
     }
 
+    /** The raw vector of row r of partition p, as {@link #publish} writes it. */
+    static float[] raw(long tag, int p, int r) {
+        Random rnd = new Random(tag * 31 + p);
+        float[] raw = new float[DIM];
+        for (int i = 0; i <= r; i++) {
+            rnd.nextBytes(new byte[PADDED / 8]);
+            for (int d = 0; d < DIM; d++) {
+                raw[d] = (float) rnd.nextGaussian();
+            }
+        }
+        return raw;
+    }
+
     /** Publishes {@code partitions} partitions of {@code rows} rows each; ids encode {@code tag}. */
     static Manifest publish(Path dir, long tag, int partitions, int rows) {
         try (GenerationWriter g = GenerationWriter.begin(dir, spec("v" + tag))) {

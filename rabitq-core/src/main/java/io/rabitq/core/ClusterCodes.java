@@ -26,7 +26,7 @@ final class ClusterCodes {
     final float[] fIp;
     final float[] fPpc;
     final float[] fErr;
-    final float[] raw;
+    final RawVectors raw;
     final byte[] packed;
     /** Bits per dimension: 1, or more with the arrays below (null when 1). */
     final int bits;
@@ -36,7 +36,7 @@ final class ClusterCodes {
     final float[] fErrEx;
 
     ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
-                 float[] raw, boolean pack, int bits, long[] exPlanes, float[][] exFactors) {
+                 RawVectors raw, boolean pack, int bits, long[] exPlanes, float[][] exFactors) {
         this.size = ids.length;
         this.words = paddedDim / 64;
         this.paddedDim = paddedDim;
@@ -93,7 +93,9 @@ final class ClusterCodes {
                 System.arraycopy(pf[k], 0, f[k], at, m);
             }
             if (raw != null) {
-                System.arraycopy(p.raw, 0, raw, at * dim, m * dim);
+                for (int r = 0; r < m; r++) {
+                    p.raw.read(r, raw, (at + r) * dim);
+                }
             }
             if (ex > 0) {
                 System.arraycopy(p.exPlanes, 0, exPlanes, at * ex * words, m * ex * words);
@@ -104,19 +106,20 @@ final class ClusterCodes {
             }
             at += m;
         }
-        return new ClusterCodes(paddedDim, ids, codes, f[0], f[1], f[2], f[3], raw, pack, bits, exPlanes, exFactors);
+        return new ClusterCodes(paddedDim, ids, codes, f[0], f[1], f[2], f[3], raw == null ? null : RawVectors.of(raw, dim),
+                pack, bits, exPlanes, exFactors);
     }
 
     /**
-     * This cluster's arrays as persisted, factors without the block padding; ids, codes and raw rows are copied when
-     * {@code copy} (a live index's), else shared (a cluster just encoded for writing).
+     * This cluster's arrays as persisted, factors without the block padding; ids and codes are copied when
+     * {@code copy} (a live index's), else shared (a cluster just encoded for writing). Raw rows are immutable: shared.
      */
     IndexSnapshot.Cluster toSnapshot(boolean copy) {
         float[][] ex = exPlanes == null ? null : new float[][] {copy ? fAddEx.clone() : fAddEx,
             copy ? fRescaleEx.clone() : fRescaleEx, copy ? fErrEx.clone() : fErrEx};
         return new IndexSnapshot.Cluster(copy ? ids.clone() : ids, copy ? codes.clone() : codes, new float[][] {
             java.util.Arrays.copyOf(fAdd, size), java.util.Arrays.copyOf(fIp, size),
-            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw == null || !copy ? raw : raw.clone(),
+            java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw,
             exPlanes == null || !copy ? exPlanes : exPlanes.clone(), ex);
     }
 
@@ -139,7 +142,7 @@ final class ClusterCodes {
     long memoryBytes() {
         long b = 8L * ids.length + 8L * codes.length + 4L * (fAdd.length + fIp.length + fPpc.length + fErr.length);
         if (raw != null) {
-            b += 4L * raw.length;
+            b += raw.heapBytes();
         }
         if (packed != null) {
             b += packed.length;

@@ -35,15 +35,15 @@ public record IndexSnapshot(String variant, int dim, Metric metric, RotationKind
      *
      * @param codes     {@code ids.length * codeBits / 64} words: the sign bits
      * @param factors   {@link #FACTORS} arrays of {@code ids.length} floats each
-     * @param raw       {@code ids.length * dim} floats, or null for codes-only indexes
+     * @param raw       {@code ids.length} raw vectors, or null for codes-only indexes
      * @param exCodes   with {@code bits > 1}: {@code ids.length * (bits - 1) * codeBits / 64} words, per row its
      *                  {@code bits - 1} extra bit planes (plane j of row n at word {@code (n (bits - 1) + j) codeBits / 64});
      *                  else null
      * @param exFactors with {@code bits > 1}: {@link #EX_FACTORS} arrays of {@code ids.length} floats; else null
      */
-    public record Cluster(long[] ids, long[] codes, float[][] factors, float[] raw, long[] exCodes, float[][] exFactors) {
+    public record Cluster(long[] ids, long[] codes, float[][] factors, RawVectors raw, long[] exCodes, float[][] exFactors) {
         /** A cluster of 1-bit codes. */
-        public Cluster(long[] ids, long[] codes, float[][] factors, float[] raw) {
+        public Cluster(long[] ids, long[] codes, float[][] factors, RawVectors raw) {
             this(ids, codes, factors, raw, null, null);
         }
     }

@@ -170,9 +170,20 @@ final class IvfEngine {
         }
     }
 
-    /** Exact distance of {@code q} to row {@code row} of cluster {@code c} under the internal metric. */
-    float exact(float[] q, ClusterCodes c, int row) {
-        return metric == Metric.INNER_PRODUCT ? -kernel.dot(q, c.raw, row * dim) : kernel.squaredL2(q, c.raw, row * dim);
+    /**
+     * Exact distance of {@code q} to row {@code row} of cluster {@code c} under the internal metric; rows not on the heap
+     * are read into {@code scratch} ({@code dim} floats) first.
+     */
+    float exact(float[] q, ClusterCodes c, int row, float[] scratch) {
+        float[] v = scratch;
+        int at = 0;
+        if (c.raw instanceof HeapRawVectors h) {
+            v = h.rows;
+            at = row * dim;
+        } else {
+            c.raw.read(row, scratch, 0);
+        }
+        return metric == Metric.INNER_PRODUCT ? -kernel.dot(q, v, at) : kernel.squaredL2(q, v, at);
     }
 
     /** Converts an internal distance to the user's metric (cosine: 1 - cos = ||a - b||^2 / 2 on unit vectors). */

@@ -115,7 +115,9 @@ public abstract class QuantizedIndex implements AnnIndex {
             restoredRows = false;
             for (ClusterCodes c : engine.clusters) {
                 for (int i = 0; i < c.size; i++) {
-                    store.add(c.ids[i], java.util.Arrays.copyOfRange(c.raw, i * dim, (i + 1) * dim));
+                    float[] v = new float[dim];
+                    c.raw.read(i, v, 0);
+                    store.add(c.ids[i], v);
                 }
             }
         }

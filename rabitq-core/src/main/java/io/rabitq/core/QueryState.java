@@ -19,6 +19,8 @@ final class QueryState implements CandidateSink {
     private QueryCode current;
     /** The rotated query for extended estimates, made when the first candidate needs it. */
     private ExtendedCode.Query extended;
+    /** A raw row read from outside the heap, for the exact rerank (made on first use). */
+    private float[] rawRow;
     private int reranked;
     /** The query's own code when the quantizer folds centroids (quantized once per query). */
     QueryCode code;
@@ -80,13 +82,20 @@ final class QueryState implements CandidateSink {
                     return;
                 }
             }
-            distance = engine.exact(query, cluster, row);
+            distance = engine.exact(query, cluster, row, rawRow());
         }
         if (log != null) {
             log.add(((long) clusterId << 32) | row, bound, cluster.ids[row], distance);
         } else {
             heap.offer(distance, cluster.ids[row]);
         }
+    }
+
+    private float[] rawRow() {
+        if (rawRow == null) {
+            rawRow = new float[engine.dim];
+        }
+        return rawRow;
     }
 
     private float extendedEstimate(int row) {
@@ -127,7 +136,7 @@ final class QueryState implements CandidateSink {
             for (long key : cand) {
                 ClusterCodes c = engine.clusters[(int) (key >>> 32)];
                 int row = (int) key;
-                exactTop.offer(engine.exact(query, c, row), c.ids[row]);
+                exactTop.offer(engine.exact(query, c, row, rawRow()), c.ids[row]);
             }
             engine.reranks.add(reranked);
             return toUser(exactTop.drainNeighbors());

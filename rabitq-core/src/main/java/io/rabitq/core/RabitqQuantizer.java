@@ -154,7 +154,7 @@ final class RabitqQuantizer {
                 exFactors[2][i] = cos > 0 ? (float) (scale * norm * Math.sqrt(Math.max(0, 1 / (cos * cos) - 1)) * errScale) : 0f;
             }
         }
-        return new ClusterCodes(pdim, ids.clone(), codes, fAdd, fIp, fPpc, fErr, keepRaw ? vectors.clone() : null, pack,
+        return new ClusterCodes(pdim, ids.clone(), codes, fAdd, fIp, fPpc, fErr, keepRaw ? RawVectors.of(vectors.clone(), dim) : null, pack,
                 bits, exPlanes, exFactors);
     }
 

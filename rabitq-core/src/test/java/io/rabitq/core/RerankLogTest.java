@@ -51,7 +51,7 @@ class RerankLogTest {
             List<IndexSnapshot.Cluster> mine = new ArrayList<>();
             for (int c = 0; c < s.nlist(); c++) {
                 mine.add(owner[c] == p ? s.clusters().get(c) : new IndexSnapshot.Cluster(new long[0], new long[0],
-                        new float[][] {new float[0], new float[0], new float[0], new float[0]}, raw ? new float[0] : null,
+                        new float[][] {new float[0], new float[0], new float[0], new float[0]}, raw ? RawVectors.of(new float[0], s.dim()) : null,
                         bits > 1 ? new long[0] : null, bits > 1 ? new float[][] {new float[0], new float[0], new float[0]} : null));
             }
             IndexSnapshot part = new IndexSnapshot(s.variant(), s.dim(), s.metric(), s.rotation(), s.seed(), s.codeBits(),

@@ -63,7 +63,7 @@ public final class BundleBackend implements BackendAdapter {
         }
         for (IndexSnapshot.Cluster c : s.clusters()) {
             if (c.ids().length > 0) {
-                sink.accept(new VectorBatch(c.ids(), c.raw(), s.dim()));
+                sink.accept(new VectorBatch(c.ids(), c.raw().toArray(), s.dim()));
             }
         }
     }

@@ -12,6 +12,7 @@ import io.rabitq.core.Codebook;
 import io.rabitq.core.Metric;
 import io.rabitq.core.IvfRabitqIndex;
 import io.rabitq.core.QuantizedIndex;
+import io.rabitq.core.RawVectors;
 import io.rabitq.core.RecallCurve;
 import io.rabitq.core.RotationKind;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ import java.util.Map;
 
 /**
  * Saves any quantized index of {@code io.rabitq.core} as a bundle generation and loads it back with bit-identical
- * search results and the original ids. The only place that knows both the bundle format and the index math.
+ * search results and the original ids; a loaded index reads its raw vectors (if any) from the memory-mapped partition
+ * files, so they never come onto the heap. The only place that knows both the bundle format and the index math.
  *
  * <p>Mapping: clusters are split into {@code partitions} contiguous ranges balanced by rows; each row is
  * (id, cluster, code, f_add, f_ip, f_ppc, f_err[, f_add_ex, f_rescale_ex, f_err_ex][, raw]). The code is the sign
@@ -108,8 +110,11 @@ public final class IndexBundles {
         int ex = bits - 1;
         float[] factors = new float[4 + (ex > 0 ? 3 : 0)];
         byte[] code = new byte[bits * words * 8];
+        float[] raw = cl.raw() == null ? null : new float[dim];
         for (int i = 0; i < cl.ids().length; i++) {
-            float[] raw = cl.raw() == null ? null : java.util.Arrays.copyOfRange(cl.raw(), i * dim, (i + 1) * dim);
+            if (raw != null) {
+                cl.raw().read(i, raw, 0);
+            }
             for (int k = 0; k < 4; k++) {
                 factors[k] = cl.factors()[k][i];
             }
@@ -163,7 +168,7 @@ public final class IndexBundles {
         long[][] ids = new long[m.nlist()][];
         long[][] codes = new long[m.nlist()][];
         float[][][] factors = new float[m.nlist()][][];
-        float[][] raw = new float[m.nlist()][];
+        List<List<RawVectors>> raw = new ArrayList<>();
         long[][] exCodes = new long[m.nlist()][];
         float[][][] exFactors = new float[m.nlist()][][];
         int[] fill = new int[m.nlist()];
@@ -171,12 +176,17 @@ public final class IndexBundles {
             ids[c] = new long[counts[c]];
             codes[c] = new long[counts[c] * words];
             factors[c] = new float[4][counts[c]];
-            raw[c] = m.hasRaw() ? new float[counts[c] * m.dim()] : null;
+            raw.add(new ArrayList<>());
             exCodes[c] = ex > 0 ? new long[counts[c] * ex * words] : null;
             exFactors[c] = ex > 0 ? new float[3][counts[c]] : null;
         }
         int cb = m.codeBytes();
         for (PartitionData d : parts) {
+            if (d.raw() != null) {
+                for (Manifest.ClusterRange r : d.ranges()) {
+                    raw.get(r.cluster()).add(d.raw().slice((int) r.firstRow(), (int) r.rows()));
+                }
+            }
             for (int r = 0; r < d.rows(); r++) {
                 int c = d.clusters()[r];
                 int i = fill[c]++;
@@ -191,14 +201,12 @@ public final class IndexBundles {
                         exFactors[c][k][i] = d.factors()[4 + k][r];
                     }
                 }
-                if (raw[c] != null) {
-                    System.arraycopy(d.raw(), r * m.dim(), raw[c], i * m.dim(), m.dim());
-                }
             }
         }
         List<IndexSnapshot.Cluster> clusters = new ArrayList<>();
         for (int c = 0; c < m.nlist(); c++) {
-            clusters.add(new IndexSnapshot.Cluster(ids[c], codes[c], factors[c], raw[c], exCodes[c], exFactors[c]));
+            RawVectors rows = !m.hasRaw() ? null : raw.get(c).isEmpty() ? RawVectors.of(new float[0], m.dim()) : RawVectors.concat(raw.get(c));
+            clusters.add(new IndexSnapshot.Cluster(ids[c], codes[c], factors[c], rows, exCodes[c], exFactors[c]));
         }
         Map<String, String> params = new HashMap<>(m.params());
         String variant = params.remove("variant");

@@ -75,6 +75,24 @@ class IndexBundlesTest {
     }
 
     @Test
+    void aLoadedIndexReadsItsRawVectorsFromTheMappedFilesNotTheHeap() {
+        IvfRabitqIndex withRaw = (IvfRabitqIndex) filled(new IvfRabitqIndex(100).storeRaw(true));
+        IvfRabitqIndex codesOnly = (IvfRabitqIndex) filled(new IvfRabitqIndex(100).storeRaw(false));
+        IndexBundles.Source src = new IndexBundles.Source("t", "1", Map.of());
+        IndexBundles.publish(withRaw, dir.resolve("raw"), 3, src);
+        IndexBundles.publish(codesOnly, dir.resolve("codes"), 3, src);
+        QuantizedIndex loaded = IndexBundles.load(dir.resolve("raw"));
+        long rawBytes = 4L * DATA.size() * 100;
+        assertTrue(withRaw.memoryBytes() > codesOnly.memoryBytes() + rawBytes, "built in this process, the raw vectors are on the heap");
+        assertTrue(loaded.memoryBytes() < IndexBundles.load(dir.resolve("codes")).memoryBytes() + rawBytes / 20,
+                "loaded: " + loaded.memoryBytes() + " bytes held for " + rawBytes + " bytes of raw vectors");
+        assertTrue(loaded.hasRawVectors());
+        Neighbor[] exact = loaded.search(DATA.queryRows()[0], 5);
+        Neighbor[] built = withRaw.search(DATA.queryRows()[0], 5);
+        assertArrayEquals(built, exact, "mapped raw vectors rerank exactly as the heap copy did");
+    }
+
+    @Test
     void sameIndexPublishedTwiceHasTheSameWitness() {
         IvfRabitqIndex a = (IvfRabitqIndex) filled(new IvfRabitqIndex(100));
         IvfRabitqIndex b = (IvfRabitqIndex) filled(new IvfRabitqIndex(100));

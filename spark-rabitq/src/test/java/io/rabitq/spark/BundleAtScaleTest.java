@@ -93,6 +93,7 @@ class BundleAtScaleTest {
             long r = 0;
             for (int p = 0; p < PARTITIONS; p++) {
                 PartitionData d = b.readPartition(p);
+                float[] raw = new float[DIM];
                 for (int i = 0; i < d.rows(); i++, r++) {
                     expect.fill(r);
                     assertEquals(r * 7, d.ids()[i]);
@@ -101,8 +102,9 @@ class BundleAtScaleTest {
                         assertEquals(expect.code[k], d.codes()[i * (DIM / 8) + k]);
                     }
                     assertEquals(expect.factors[3], d.factors()[3][i]);
-                    assertEquals(expect.raw[DIM - 1], d.raw()[i * DIM + DIM - 1]);
-                    assertEquals(expect.raw[0], d.raw()[i * DIM]);
+                    d.raw().read(i, raw, 0);
+                    assertEquals(expect.raw[DIM - 1], raw[DIM - 1]);
+                    assertEquals(expect.raw[0], raw[0]);
                 }
             }
             assertEquals(ROWS, r);
