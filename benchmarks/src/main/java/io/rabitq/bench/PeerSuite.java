@@ -46,6 +46,7 @@ public final class PeerSuite {
     static {
         ENGINES.put("flat", Peers::flat);
         ENGINES.put("ivf", b -> Peers.ivf(b, 0, null));
+        ENGINES.put("ivf-raw", b -> Peers.ivf(b, 0, true));
         ENGINES.put("ivf-b1-raw", b -> Peers.ivf(b, 1, true));
         ENGINES.put("ivf-b4", b -> Peers.ivf(b, 4, false));
         ENGINES.put("lucene9-float32", b -> Peers.lucene(b, 32));

@@ -70,7 +70,7 @@ final class Peers {
         index.build();
         // the index's own count of what it holds, beside the suite's heap measurement (the bytes/vector column)
         String name = String.format("ours IvfRabitqIndex %d-bit%s (memoryBytes %.0f B/vector)", index.bits(),
-                index.hasRawVectors() ? " + raw rerank" : ", no raw", (double) index.memoryBytes() / base.length);
+                index.hasRawVectors() ? " + mapped raw rerank" : ", no raw", (double) index.memoryBytes() / base.length);
         return new Engine() {
             public String name() {
                 return name;

@@ -55,6 +55,30 @@ final class ClusterCodes {
         this.fErrEx = exFactors == null ? null : exFactors[2];
     }
 
+    /** This cluster with its raw vectors read from {@code rows} instead (same rows, e.g. moved off the heap). */
+    ClusterCodes withRaw(RawVectors rows) {
+        return new ClusterCodes(this, rows);
+    }
+
+    private ClusterCodes(ClusterCodes c, RawVectors raw) {
+        this.size = c.size;
+        this.words = c.words;
+        this.paddedDim = c.paddedDim;
+        this.ids = c.ids;
+        this.codes = c.codes;
+        this.fAdd = c.fAdd;
+        this.fIp = c.fIp;
+        this.fPpc = c.fPpc;
+        this.fErr = c.fErr;
+        this.raw = raw;
+        this.packed = c.packed;
+        this.bits = c.bits;
+        this.exPlanes = c.exPlanes;
+        this.fAddEx = c.fAddEx;
+        this.fRescaleEx = c.fRescaleEx;
+        this.fErrEx = c.fErrEx;
+    }
+
     /** A cluster from its persisted arrays (taken over, not copied), factor arrays padded to whole blocks. */
     static ClusterCodes of(int paddedDim, int bits, IndexSnapshot.Cluster c, boolean pack) {
         int n = c.ids().length;

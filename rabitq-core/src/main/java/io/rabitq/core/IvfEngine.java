@@ -108,6 +108,19 @@ final class IvfEngine {
         return new IvfEngine(book, s.foldedCentroids(), kernel, clusters);
     }
 
+    /** This engine with its clusters' raw vectors moved off the heap into one mapped temporary file; itself if it keeps none. */
+    IvfEngine withRawOffHeap() {
+        if (clusters.length == 0 || clusters[0].raw == null) {
+            return this;
+        }
+        RawVectors[] rows = new RawVectors[nlist];
+        Arrays.setAll(rows, c -> clusters[c].raw);
+        RawVectors[] spilled = SpilledRawVectors.spill(rows, dim);
+        ClusterCodes[] moved = new ClusterCodes[nlist];
+        Arrays.setAll(moved, c -> clusters[c].withRaw(spilled[c]));
+        return new IvfEngine(codebook, quantizer.foldsCentroids(), kernel, moved);
+    }
+
     /** The engine's arrays (copies) for persistence. */
     IndexSnapshot snapshot(String variant, Map<String, String> params) {
         List<IndexSnapshot.Cluster> out = new ArrayList<>(nlist);

@@ -69,8 +69,10 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     }
 
     /**
-     * Whether to keep raw vectors for the exact rerank (default {@value #DEFAULT_STORE_RAW}; set before building). Without them the index
-     * ranks by the extended code's estimate ({@code bits > 1}) or the 1-bit estimate, and is read-only once built.
+     * Whether to keep raw vectors for the exact rerank (default {@value #DEFAULT_STORE_RAW}; set before building). Kept raw vectors
+     * are not on the heap: {@code build()} moves them to a memory-mapped temporary file (an index loaded from a bundle maps the
+     * bundle's files), so {@link #memoryBytes()} stays about that of the codes. Without them the index ranks by the extended
+     * code's estimate ({@code bits > 1}) or the 1-bit estimate, and is read-only once built.
      */
     public synchronized IvfRabitqIndex storeRaw(boolean keep) {
         this.storeRaw = keep;

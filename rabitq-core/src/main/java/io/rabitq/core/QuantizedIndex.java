@@ -177,7 +177,7 @@ public abstract class QuantizedIndex implements AnnIndex {
             return;
         }
         if (streaming != null) {
-            engine = streaming.finish(kernel);
+            engine = streaming.finish(kernel).withRawOffHeap();
             built(engine, null, trainingSample, trainingSample.length / dim);
             streaming = null;
             trainingSample = null;
@@ -190,10 +190,10 @@ public abstract class QuantizedIndex implements AnnIndex {
             throw new EmptyIndexException();
         }
         engine = IvfEngine.build(options.metric(), dim, store.ids(), store.data(), nlist(store.size()), options.rotation(),
-                options.seed(), codeBits(), bits(), foldsCentroids(), keepsRawVectors(), kernel);
+                options.seed(), codeBits(), bits(), foldsCentroids(), keepsRawVectors(), kernel).withRawOffHeap();
         built(engine, store.ids(), store.data(), store.size());
         stale = false;
-        // The clusters hold every row now (codes, and raw vectors if kept): the store lets go of its copy. A later add
+        // The clusters hold every row now (codes, and raw vectors if kept, in a mapped file): the store lets go of its copy. A later add
         // copies raw rows back in cluster order (reclaimRestoredRows), so a rebuild then trains on that order: same
         // data, possibly other centroids than one build of it all. Without raw vectors the index is read-only.
         store.clear();

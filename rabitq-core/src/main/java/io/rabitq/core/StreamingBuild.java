@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Builds an {@link IvfEngine} from rows that arrive after the codebook was trained on a sample: rows are buffered in
  * chunks of {@value #CHUNK_ROWS}, and each full chunk is assigned and encoded (clusters in parallel) and let go, so the
- * heap holds the codes, one chunk of raw rows and (only if kept for rerank) the raw rows themselves — never a second
- * copy of the data. Not thread-safe; its index serializes calls.
+ * heap holds the codes, one chunk of raw rows and (only if kept for rerank) the raw rows themselves until
+ * {@code build()} moves them to a mapped file — never a second copy of the data. Not thread-safe; its index serializes calls.
  */
 final class StreamingBuild {
     static final int CHUNK_ROWS = 1 << 16;
