@@ -37,6 +37,12 @@ final class ClusterCodes {
 
     ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
                  RawVectors raw, boolean pack, int bits, long[] exPlanes, float[][] exFactors) {
+        this(paddedDim, ids, codes, fAdd, fIp, fPpc, fErr, raw, pack ? pack(codes, ids.length, paddedDim) : null, bits, exPlanes,
+                exFactors);
+    }
+
+    private ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
+                         RawVectors raw, byte[] packed, int bits, long[] exPlanes, float[][] exFactors) {
         this.size = ids.length;
         this.words = paddedDim / 64;
         this.paddedDim = paddedDim;
@@ -47,7 +53,7 @@ final class ClusterCodes {
         this.fPpc = fPpc;
         this.fErr = fErr;
         this.raw = raw;
-        this.packed = pack ? pack(codes, size, paddedDim) : null;
+        this.packed = packed;
         this.bits = bits;
         this.exPlanes = exPlanes;
         this.fAddEx = exFactors == null ? null : exFactors[0];
@@ -57,26 +63,8 @@ final class ClusterCodes {
 
     /** This cluster with its raw vectors read from {@code rows} instead (same rows, e.g. moved off the heap). */
     ClusterCodes withRaw(RawVectors rows) {
-        return new ClusterCodes(this, rows);
-    }
-
-    private ClusterCodes(ClusterCodes c, RawVectors raw) {
-        this.size = c.size;
-        this.words = c.words;
-        this.paddedDim = c.paddedDim;
-        this.ids = c.ids;
-        this.codes = c.codes;
-        this.fAdd = c.fAdd;
-        this.fIp = c.fIp;
-        this.fPpc = c.fPpc;
-        this.fErr = c.fErr;
-        this.raw = raw;
-        this.packed = c.packed;
-        this.bits = c.bits;
-        this.exPlanes = c.exPlanes;
-        this.fAddEx = c.fAddEx;
-        this.fRescaleEx = c.fRescaleEx;
-        this.fErrEx = c.fErrEx;
+        return new ClusterCodes(paddedDim, ids, codes, fAdd, fIp, fPpc, fErr, rows, packed, bits, exPlanes,
+                exPlanes == null ? null : new float[][] {fAddEx, fRescaleEx, fErrEx});
     }
 
     /** A cluster from its persisted arrays (taken over, not copied), factor arrays padded to whole blocks. */
