@@ -21,6 +21,7 @@ final class ClusterCodes {
     final int words;
     final int paddedDim;
     final long[] ids;
+    /** The sign words, row-major; null when the FastScan layout {@link #packed} holds them (read with {@link #signWords}). */
     final long[] codes;
     final float[] fAdd;
     final float[] fIp;
@@ -37,8 +38,9 @@ final class ClusterCodes {
 
     ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
                  RawVectors raw, boolean pack, int bits, long[] exPlanes, float[][] exFactors) {
-        this(paddedDim, ids, codes, fAdd, fIp, fPpc, fErr, raw, pack ? pack(codes, ids.length, paddedDim) : null, bits, exPlanes,
-                exFactors);
+        // the FastScan layout holds the sign bits too: a packed cluster keeps them only there
+        this(paddedDim, ids, pack ? null : codes, fAdd, fIp, fPpc, fErr, raw, pack ? pack(codes, ids.length, paddedDim) : null, bits,
+                exPlanes, exFactors);
     }
 
     private ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
@@ -99,7 +101,7 @@ final class ClusterCodes {
         for (ClusterCodes p : parts) {
             int m = p.size;
             System.arraycopy(p.ids, 0, ids, at, m);
-            System.arraycopy(p.codes, 0, codes, at * words, m * words);
+            System.arraycopy(p.signWords(), 0, codes, at * words, m * words);
             float[][] pf = {p.fAdd, p.fIp, p.fPpc, p.fErr};
             for (int k = 0; k < 4; k++) {
                 System.arraycopy(pf[k], 0, f[k], at, m);
@@ -129,10 +131,44 @@ final class ClusterCodes {
     IndexSnapshot.Cluster toSnapshot(boolean copy) {
         float[][] ex = exPlanes == null ? null : new float[][] {copy ? fAddEx.clone() : fAddEx,
             copy ? fRescaleEx.clone() : fRescaleEx, copy ? fErrEx.clone() : fErrEx};
-        return new IndexSnapshot.Cluster(copy ? ids.clone() : ids, copy ? codes.clone() : codes, new float[][] {
+        return new IndexSnapshot.Cluster(copy ? ids.clone() : ids, codes == null ? signWords() : copy ? codes.clone() : codes, new float[][] {
             java.util.Arrays.copyOf(fAdd, size), java.util.Arrays.copyOf(fIp, size),
             java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw,
             exPlanes == null || !copy ? exPlanes : exPlanes.clone(), ex);
+    }
+
+    /** The sign words of row {@code row} into {@code dst[0, words)}. */
+    void signWords(int row, long[] dst) {
+        if (codes != null) {
+            System.arraycopy(codes, row * words, dst, 0, words);
+            return;
+        }
+        int groupRows = paddedDim / 16;
+        int v = row % BLOCK;
+        int lane = v < 16 ? 2 * v : 2 * (v - 16) + 1; // the inverse of pack's lane order
+        java.util.Arrays.fill(dst, 0, words, 0L);
+        for (int r = 0; r < groupRows; r++) {
+            int base = ((row / BLOCK) * groupRows + r) * 64 + lane;
+            for (int h = 0; h < 2; h++) {
+                int x = packed[base + 32 * h] & 0xFF;
+                int g = 4 * r + 2 * h; // nibbles of groups g (low) and g + 1 (high), in the same word
+                dst[g >>> 4] |= (long) (x & 15) << ((g & 15) << 2) | (long) (x >>> 4) << (((g + 1) & 15) << 2);
+            }
+        }
+    }
+
+    /** The sign words of every row, row-major (the held array, or decoded from the FastScan layout). */
+    long[] signWords() {
+        if (codes != null) {
+            return codes;
+        }
+        long[] out = new long[size * words];
+        long[] row = new long[words];
+        for (int i = 0; i < size; i++) {
+            signWords(i, row);
+            System.arraycopy(row, 0, out, i * words, words);
+        }
+        return out;
     }
 
     /** Number of vectors. */
@@ -152,7 +188,7 @@ final class ClusterCodes {
 
     /** Heap bytes of this cluster's arrays. */
     long memoryBytes() {
-        long b = 8L * ids.length + 8L * codes.length + 4L * (fAdd.length + fIp.length + fPpc.length + fErr.length);
+        long b = 8L * ids.length + (codes == null ? 0 : 8L * codes.length) + 4L * (fAdd.length + fIp.length + fPpc.length + fErr.length);
         if (raw != null) {
             b += raw.heapBytes();
         }

@@ -139,9 +139,12 @@ final class ExtendedCode {
         final float[] y;
         final float sum;
         final ScanKernel kernel;
+        /** One row's sign words, decoded from a packed cluster. */
+        final long[] signs;
 
         Query(float[] y, ScanKernel kernel) {
             this.y = y;
+            this.signs = new long[y.length / 64];
             this.kernel = kernel;
             double s = 0;
             for (float v : y) {
@@ -156,7 +159,14 @@ final class ExtendedCode {
         int words = c.words;
         int ex = c.bits - 1;
         float top = 1 << ex;
-        return q.kernel.codeDot(c.codes, row * words, c.exPlanes, row * ex * words, ex, words, q.y) - (top - 0.5f) * q.sum;
+        long[] signs = c.codes;
+        int at = row * words;
+        if (signs == null) {
+            c.signWords(row, q.signs);
+            signs = q.signs;
+            at = 0;
+        }
+        return q.kernel.codeDot(signs, at, c.exPlanes, row * ex * words, ex, words, q.y) - (top - 0.5f) * q.sum;
     }
 
     /** The extended estimate of row {@code row} of {@code c}; {@code clusterTerm} as in {@link QueryCode#clusterTerm}. */

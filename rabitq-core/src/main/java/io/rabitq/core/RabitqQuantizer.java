@@ -207,9 +207,11 @@ final class RabitqQuantizer {
      */
     static float estimateFloat(ClusterCodes c, int row, float[] y, float ySum, float clusterTerm) {
         int words = c.words;
+        long[] signs = new long[words];
+        c.signWords(row, signs);
         double s1 = 0;
         for (int w = 0; w < words; w++) {
-            long bits = c.codes[row * words + w];
+            long bits = signs[w];
             while (bits != 0) {
                 int b = Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;

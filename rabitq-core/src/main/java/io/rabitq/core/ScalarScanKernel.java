@@ -45,7 +45,7 @@ final class ScalarScanKernel implements ScanKernel {
 
     private static void scanOne(ClusterCodes c, QueryCode q, CandidateSink sink) {
         final int words = c.words;
-        final long[] codes = c.codes;
+        final long[] codes = c.signWords(); // the held words (a cluster packed for the vector kernel: decoded)
         final long[] p = q.planes;
         final float scale = q.ipScale;
         final float bias = q.ipBias;
