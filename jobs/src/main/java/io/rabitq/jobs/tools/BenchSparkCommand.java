@@ -74,7 +74,6 @@ final class BenchSparkCommand implements Callable<Integer> {
             Manifest m = model.index(base, bundle, partitions != null ? partitions : cores, new IndexBundles.Source("synthetic", "0", Map.of()));
             io.rabitq.bundle.Bundles.retain(dir.resolve("bundle"), 2);
             double indexSeconds = Phases.seconds(t0);
-            double searchSeconds = Phases.medianSeconds(5, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList());
             double searchRecall = recall(RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList(), truth, n, k, nq);
             spark.conf().set(RabitqSearch.SHARD_BYTES_CONF, "1"); // one shard per bundle partition: the fan-out and merge path
             double shardedSeconds = Phases.medianSeconds(5, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0)
@@ -89,7 +88,16 @@ final class BenchSparkCommand implements Callable<Integer> {
             for (int i = 0; i < nq; i++) {
                 qv[i] = floats(SyntheticVectors.row(n + i, dim, seed));
             }
-            double singleSeconds = Phases.medianSeconds(5, () -> single.searchBatch(qv, k)); // one thread
+            // searchBatch and the single-process index (one thread) timed in pairs, so that both see the same moment of
+            // a shared machine: the per-core ratio is the median of the pairs' ratios
+            double[][] paired = pairedSeconds(PAIRS, () -> RabitqSearch.searchBatch(queries, "query_id", "query", bundle, k, 0).collectAsList(),
+                    () -> single.searchBatch(qv, k));
+            double searchSeconds = median(paired[0]);
+            double singleSeconds = median(paired[1]);
+            double[] perCore = new double[PAIRS];
+            for (int i = 0; i < PAIRS; i++) {
+                perCore[i] = paired[1][i] / (cores * paired[0][i]);
+            }
             Phases.line("searchBatch %.0f QPS (recall@10 %.4f), one shard per partition %.0f QPS (%.4f), exact %.0f QPS, single process 1 thread "
                     + "%.0f QPS", t0, nq / searchSeconds, searchRecall, nq / shardedSeconds, shardedRecall, nq / exactSeconds, nq / singleSeconds);
 
@@ -128,7 +136,9 @@ final class BenchSparkCommand implements Callable<Integer> {
                     .append(nq).append(" queries (a DataFrame of ").append(cores).append(" partitions) for searchBatch and exact, the first ").append(lshQueries)
                     .append(" of them for LSH (one Spark job per query, as `approxNearestNeighbors` works). Index: ")
                     .append(m.nlist()).append(" clusters in ").append(m.partitions().size()).append(" bundle partitions, built in ")
-                    .append(String.format("%.1f", indexSeconds)).append(" s. Times are medians of runs after a GC and a 3 s warm-up.\n\n");
+                    .append(String.format("%.1f", indexSeconds)).append(" s. Times are medians of runs after a GC and a 3 s warm-up; ")
+                    .append("searchBatch and the single-process index are timed in ").append(PAIRS)
+                    .append(" pairs (alternating which runs first), and the per-core ratio is the median of the pairs' ratios.\n\n");
             md.append("| engine | params | recall@10 | QPS |\n|---|---|---|---|\n");
             md.append(String.format("| spark-rabitq searchBatch | default nprobe | %.4f | %.0f |%n", searchRecall, nq / searchSeconds));
             md.append(String.format("| spark-rabitq searchBatch, one shard per bundle partition (`%s=1`) | default nprobe | %.4f | %.0f |%n",
@@ -139,8 +149,9 @@ final class BenchSparkCommand implements Callable<Integer> {
             }
             md.append(String.format("| single-process IvfRabitqIndex over the same bundle, 1 thread | default nprobe | | %.0f |%n", nq / singleSeconds));
             md.append(String.format("%nsearchBatch vs MLlib LSH at its best recall (%.4f): **%.0f×** the throughput. searchBatch per core vs the "
-                            + "single-process index on one thread: **%.2f×** (one shard per bundle partition: %.2f×).%n", bestLshRecall,
-                    (nq / searchSeconds) / bestLshQps, (nq / searchSeconds / cores) / (nq / singleSeconds),
+                            + "single-process index on one thread: **%.2f×** (median of %d pairs, range %.2f–%.2f; one shard per bundle "
+                            + "partition: %.2f× against the pairs' median single-process time).%n", bestLshRecall,
+                    (nq / searchSeconds) / bestLshQps, median(perCore), PAIRS, min(perCore), max(perCore),
                     (nq / shardedSeconds / cores) / (nq / singleSeconds)));
             Files.createDirectories(out);
             Files.writeString(out.resolve("BENCHMARKS-spark.md"), md.toString());
@@ -148,12 +159,49 @@ final class BenchSparkCommand implements Callable<Integer> {
                     .put("sharded_qps", Json.round(nq / shardedSeconds, 1)).put("sharded_recall", Json.round(shardedRecall, 4))
                     .put("exact_qps", Json.round(nq / exactSeconds, 1)).put("single_qps", Json.round(nq / singleSeconds, 1))
                     .put("lsh_best_recall", Json.round(bestLshRecall, 4)).put("lsh_best_qps", Json.round(bestLshQps, 3)).put("cores", cores)
-                    .put("bundle_partitions", m.partitions().size())
+                    .put("per_core_ratio", Json.round(median(perCore), 3)).put("per_core_ratio_min", Json.round(min(perCore), 3))
+                    .put("per_core_ratio_max", Json.round(max(perCore), 3)).put("bundle_partitions", m.partitions().size())
                     .print();
             return 0;
         } finally {
             spark.stop();
         }
+    }
+
+    /** Timed pairs of searchBatch and the single-process search. */
+    private static final int PAIRS = 7;
+
+    /**
+     * Warms both actions up, then times them {@code pairs} times each, back to back, alternating which runs first:
+     * {@code [0]} the first action's seconds, {@code [1]} the second's, pair by pair.
+     */
+    private static double[][] pairedSeconds(int pairs, Runnable first, Runnable second) {
+        Phases.medianSeconds(1, first);
+        Phases.medianSeconds(1, second);
+        double[][] t = new double[2][pairs];
+        for (int i = 0; i < pairs; i++) {
+            Runnable[] order = i % 2 == 0 ? new Runnable[] {first, second} : new Runnable[] {second, first};
+            for (Runnable r : order) {
+                long t0 = System.nanoTime();
+                r.run();
+                t[r == first ? 0 : 1][i] = Phases.seconds(t0);
+            }
+        }
+        return t;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static double min(double[] v) {
+        return java.util.Arrays.stream(v).min().orElseThrow();
+    }
+
+    private static double max(double[] v) {
+        return java.util.Arrays.stream(v).max().orElseThrow();
     }
 
     private static int[] truth(int n, int nq, int dim, long seed, int k) {

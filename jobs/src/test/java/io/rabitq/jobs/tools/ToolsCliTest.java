@@ -101,6 +101,11 @@ class ToolsCliTest {
         assertTrue(m.find(), json);
         assertTrue(Double.parseDouble(m.group(1)) >= 0.9, json);
         assertTrue(Double.parseDouble(m.group(2)) <= 1.0, json);
+        Matcher ratio = Pattern.compile("\"per_core_ratio\":([0-9.]+),\"per_core_ratio_min\":([0-9.]+),\"per_core_ratio_max\":([0-9.]+)")
+                .matcher(json);
+        assertTrue(ratio.find(), json);
+        double median = Double.parseDouble(ratio.group(1));
+        assertTrue(median > 0 && Double.parseDouble(ratio.group(2)) <= median && median <= Double.parseDouble(ratio.group(3)), json);
         String md = java.nio.file.Files.readString(dir.resolve("docs/BENCHMARKS-spark.md"));
         assertTrue(md.contains("MLlib BucketedRandomProjectionLSH") && md.contains("bench-spark --n 3000"), md);
     }
