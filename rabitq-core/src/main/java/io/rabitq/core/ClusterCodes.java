@@ -143,17 +143,15 @@ final class ClusterCodes {
             System.arraycopy(codes, row * words, dst, 0, words);
             return;
         }
-        int groupRows = paddedDim / 16;
+        // pack puts groups 4r .. 4r + 3 of a row in two bytes (h = 0, 1) of group row r, low nibble first: read in order,
+        // the bytes of group rows 4w .. 4w + 3 are word w's bytes, least significant first
         int v = row % BLOCK;
-        int lane = v < 16 ? 2 * v : 2 * (v - 16) + 1; // the inverse of pack's lane order
-        java.util.Arrays.fill(dst, 0, words, 0L);
-        for (int r = 0; r < groupRows; r++) {
-            int base = ((row / BLOCK) * groupRows + r) * 64 + lane;
-            for (int h = 0; h < 2; h++) {
-                int x = packed[base + 32 * h] & 0xFF;
-                int g = 4 * r + 2 * h; // nibbles of groups g (low) and g + 1 (high), in the same word
-                dst[g >>> 4] |= (long) (x & 15) << ((g & 15) << 2) | (long) (x >>> 4) << (((g + 1) & 15) << 2);
-            }
+        int at = (row / BLOCK) * (paddedDim / 16) * 64 + (v < 16 ? 2 * v : 2 * (v - 16) + 1); // the inverse of pack's lane order
+        for (int w = 0; w < words; w++, at += 4 * 64) {
+            dst[w] = (packed[at] & 0xFFL) | (packed[at + 32] & 0xFFL) << 8
+                    | (packed[at + 64] & 0xFFL) << 16 | (packed[at + 96] & 0xFFL) << 24
+                    | (packed[at + 128] & 0xFFL) << 32 | (packed[at + 160] & 0xFFL) << 40
+                    | (packed[at + 192] & 0xFFL) << 48 | (packed[at + 224] & 0xFFL) << 56;
         }
     }
 
