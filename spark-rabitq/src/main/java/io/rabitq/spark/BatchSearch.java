@@ -71,20 +71,14 @@ final class BatchSearch {
     static Dataset<Row> run(Dataset<Row> keyed, Plan plan) {
         StructType in = keyed.schema();
         DataType element = ((ArrayType) in.apply(1).dataType()).elementType();
-        StructType columns = new StructType().add("query_id", DataTypes.LongType, false); // the query's own columns
-        for (StructField f : Arrays.copyOfRange(in.fields(), 2, in.size())) {
-            columns = columns.add(f);
-        }
+        StructField[] others = Arrays.copyOfRange(in.fields(), 2, in.size());
+        StructType columns = with(new StructType().add("query_id", DataTypes.LongType, false), others); // the query's own columns
         StructType prepared = columns.add(ROW, DataTypes.LongType, false)
                 .add("__rabitq_vector", DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add("__rabitq_rotated", DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add("__rabitq_probes", DataTypes.createArrayType(DataTypes.IntegerType, false), true);
-        StructType out = new StructType().add("query_id", DataTypes.LongType, false)
-                .add("neighbors", RabitqSearch.RESULT_SCHEMA.apply("neighbors").dataType(), false);
-        for (StructField f : Arrays.copyOfRange(columns.fields(), 1, columns.size())) {
-            out = out.add(f);
-        }
-        StructType own = columns;
+        StructType out = with(new StructType().add("query_id", DataTypes.LongType, false)
+                .add("neighbors", RabitqSearch.RESULT_SCHEMA.apply("neighbors").dataType(), false), others);
         int shards = plan.shards().size();
         int parallelism = keyed.sparkSession().sparkContext().defaultParallelism();
         JavaRDD<InternalRow> input = ((org.apache.spark.sql.classic.Dataset<Row>) keyed).queryExecution().toRdd().toJavaRDD();
@@ -93,22 +87,22 @@ final class BatchSearch {
             if (input.getNumPartitions() < parallelism) {
                 input = input.map(InternalRow::copy).repartition(parallelism);
             }
-            answers = input.mapPartitions(part -> wholeIndex(part, plan, element, own));
+            answers = input.mapPartitions(part -> wholeIndex(part, plan, element, columns));
         } else {
             int queryParts = Math.max(1, (2 * parallelism + shards - 1) / shards);
             JavaRDD<InternalRow> stored = input
                     .mapPartitionsWithIndex((part, rows) -> prepare(part, rows, plan, element, prepared), false)
-                    .mapToPair(r -> new Tuple2<>(r.getLong(own.size()), r))
+                    .mapToPair(r -> new Tuple2<>(r.getLong(columns.size()), r))
                     .partitionBy(new HashPartitioner(queryParts))
                     .values();
             JavaPairRDD<Long, Answer> scanned = null;
             for (int s = 0; s < shards; s++) {
                 int shard = s;
-                JavaPairRDD<Long, Answer> one = stored.mapPartitionsToPair(rows -> new ShardScan(rows, plan, shard, prepared, own.size()));
+                JavaPairRDD<Long, Answer> one = stored.mapPartitionsToPair(rows -> new ShardScan(rows, plan, shard, prepared, columns.size()));
                 scanned = scanned == null ? one : scanned.union(one);
             }
             answers = scanned.reduceByKey((x, y) -> x.merge(y, plan.k()), queryParts).values()
-                    .map(a -> resultRow(a.query(), 1, a, own));
+                    .map(a -> resultRow(a.query(), 1, a, columns));
         }
         return ((org.apache.spark.sql.classic.SparkSession) keyed.sparkSession()).internalCreateDataFrame(answers.rdd(), out, false).toDF();
     }
@@ -145,6 +139,14 @@ final class BatchSearch {
         float[][] vectors = vectors(batch, element, plan);
         return index instanceof IvfRabitqIndex ivf
                 ? ivf.prepare(vectors, plan.nprobe(ivf)) : index.prepare(vectors);
+    }
+
+    /** {@code head} followed by {@code fields}. */
+    private static StructType with(StructType head, StructField[] fields) {
+        for (StructField f : fields) {
+            head = head.add(f);
+        }
+        return head;
     }
 
     /**
