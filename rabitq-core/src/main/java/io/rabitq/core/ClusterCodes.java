@@ -20,7 +20,7 @@ final class ClusterCodes {
     final int size;
     final int words;
     final int paddedDim;
-    final long[] ids;
+    final RowIds ids;
     /** The sign words, row-major; null when the FastScan layout {@link #packed} holds them (read with {@link #signWords}). */
     final long[] codes;
     final float[] fAdd;
@@ -39,13 +39,13 @@ final class ClusterCodes {
     ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
                  RawVectors raw, boolean pack, int bits, long[] exPlanes, float[][] exFactors) {
         // the FastScan layout holds the sign bits too: a packed cluster keeps them only there
-        this(paddedDim, ids, pack ? null : codes, fAdd, fIp, fPpc, fErr, raw, pack ? pack(codes, ids.length, paddedDim) : null, bits,
-                exPlanes, exFactors);
+        this(paddedDim, RowIds.of(ids), pack ? null : codes, fAdd, fIp, fPpc, fErr, raw, pack ? pack(codes, ids.length, paddedDim) : null,
+                bits, exPlanes, exFactors);
     }
 
-    private ClusterCodes(int paddedDim, long[] ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
+    private ClusterCodes(int paddedDim, RowIds ids, long[] codes, float[] fAdd, float[] fIp, float[] fPpc, float[] fErr,
                          RawVectors raw, byte[] packed, int bits, long[] exPlanes, float[][] exFactors) {
-        this.size = ids.length;
+        this.size = ids.size();
         this.words = paddedDim / 64;
         this.paddedDim = paddedDim;
         this.ids = ids;
@@ -100,7 +100,7 @@ final class ClusterCodes {
         int at = 0;
         for (ClusterCodes p : parts) {
             int m = p.size;
-            System.arraycopy(p.ids, 0, ids, at, m);
+            System.arraycopy(p.ids.toArray(), 0, ids, at, m);
             System.arraycopy(p.signWords(), 0, codes, at * words, m * words);
             float[][] pf = {p.fAdd, p.fIp, p.fPpc, p.fErr};
             for (int k = 0; k < 4; k++) {
@@ -125,13 +125,13 @@ final class ClusterCodes {
     }
 
     /**
-     * This cluster's arrays as persisted, factors without the block padding; ids and codes are copied when
+     * This cluster's arrays as persisted, factors without the block padding; ids in a new array, codes copied when
      * {@code copy} (a live index's), else shared (a cluster just encoded for writing). Raw rows are immutable: shared.
      */
     IndexSnapshot.Cluster toSnapshot(boolean copy) {
         float[][] ex = exPlanes == null ? null : new float[][] {copy ? fAddEx.clone() : fAddEx,
             copy ? fRescaleEx.clone() : fRescaleEx, copy ? fErrEx.clone() : fErrEx};
-        return new IndexSnapshot.Cluster(copy ? ids.clone() : ids, codes == null ? signWords() : copy ? codes.clone() : codes, new float[][] {
+        return new IndexSnapshot.Cluster(ids.toArray(), codes == null ? signWords() : copy ? codes.clone() : codes, new float[][] {
             java.util.Arrays.copyOf(fAdd, size), java.util.Arrays.copyOf(fIp, size),
             java.util.Arrays.copyOf(fPpc, size), java.util.Arrays.copyOf(fErr, size)}, raw,
             exPlanes == null || !copy ? exPlanes : exPlanes.clone(), ex);
@@ -186,7 +186,7 @@ final class ClusterCodes {
 
     /** Heap bytes of this cluster's arrays. */
     long memoryBytes() {
-        long b = 8L * ids.length + (codes == null ? 0 : 8L * codes.length) + 4L * (fAdd.length + fIp.length + fPpc.length + fErr.length);
+        long b = ids.memoryBytes() + (codes == null ? 0 : 8L * codes.length) + 4L * (fAdd.length + fIp.length + fPpc.length + fErr.length);
         if (raw != null) {
             b += raw.heapBytes();
         }

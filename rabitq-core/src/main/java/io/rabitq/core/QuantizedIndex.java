@@ -117,7 +117,7 @@ public abstract class QuantizedIndex implements AnnIndex {
                 for (int i = 0; i < c.size; i++) {
                     float[] v = new float[dim];
                     c.raw.read(i, v, 0);
-                    store.add(c.ids[i], v);
+                    store.add(c.ids.get(i), v);
                 }
             }
         }

@@ -52,7 +52,7 @@ final class QueryState implements CandidateSink {
     public void offer(int row, float estimate, float lowerBound) {
         switch (mode) {
             case ESTIMATE:
-                heap.offer(estimate, cluster.ids[row]);
+                heap.offer(estimate, cluster.ids.get(row));
                 break;
             case FIXED_RERANK:
                 heap.offer(cluster.exPlanes != null ? extendedEstimate(row) : estimate, ((long) clusterId << 32) | row);
@@ -85,9 +85,9 @@ final class QueryState implements CandidateSink {
             distance = engine.exact(query, cluster, row, rawRow());
         }
         if (log != null) {
-            log.add(((long) clusterId << 32) | row, bound, cluster.ids[row], distance);
+            log.add(((long) clusterId << 32) | row, bound, cluster.ids.get(row), distance);
         } else {
-            heap.offer(distance, cluster.ids[row]);
+            heap.offer(distance, cluster.ids.get(row));
         }
     }
 
@@ -136,7 +136,7 @@ final class QueryState implements CandidateSink {
             for (long key : cand) {
                 ClusterCodes c = engine.clusters[(int) (key >>> 32)];
                 int row = (int) key;
-                exactTop.offer(engine.exact(query, c, row, rawRow()), c.ids[row]);
+                exactTop.offer(engine.exact(query, c, row, rawRow()), c.ids.get(row));
             }
             engine.reranks.add(reranked);
             return toUser(exactTop.drainNeighbors());
