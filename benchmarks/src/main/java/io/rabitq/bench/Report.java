@@ -30,7 +30,8 @@ final class Report {
                 .append("of each row is the command that reruns just that engine. Recall is against exact ground truth; QPS is single-query searches on one thread ")
                 .append("(ours also with 2 threads, queries in parallel), at least one second of searches after an untimed pass (and, before each engine's first row, untimed searches as long as a timed row, for the JIT); ")
                 .append("bytes/vector is the heap an index holds after building, measured the same way for every engine ")
-                .append("(used heap after GC, before and after the build).\n\n");
+                .append("(used heap after GC, before and after the build; each engine is first built once, untimed, on 2,000 rows, ")
+                .append("so that the classes its first use loads are not counted).\n\n");
         md.append("Machine: ").append(machine()).append(". Index builds use every core.\n\n");
         int jdk = Runtime.version().feature();
         if (jdk < 20 || jdk > 23) {
