@@ -188,7 +188,4 @@ public class Lucene10Peer {
         }
         return least;
     }
-        Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() - rt.freeMemory();
-    }
 }
