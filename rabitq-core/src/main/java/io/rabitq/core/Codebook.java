@@ -100,11 +100,12 @@ public final class Codebook implements Serializable {
     }
 
     /**
-     * Encodes the prepared rows of one cluster as the IVF index stores them (per-cluster query quantization, this
-     * codebook's bits per dimension), with their raw vectors when {@code keepRaw}.
+     * Encodes the prepared rows of one cluster as the IVF index stores them (this codebook's bits per dimension), for
+     * the query mode {@code foldCentroids} (new bundles: {@link IvfRabitqIndex#FOLDS_CENTROIDS}; rows added to a
+     * bundle: the bundle's), with their raw vectors when {@code keepRaw}.
      */
-    public IndexSnapshot.Cluster encode(int cluster, long[] ids, float[] rows, boolean keepRaw) {
-        return encode(cluster, ids, rows, false, keepRaw, false).toSnapshot(false); // fresh arrays: no copy needed
+    public IndexSnapshot.Cluster encode(int cluster, long[] ids, float[] rows, boolean foldCentroids, boolean keepRaw) {
+        return encode(cluster, ids, rows, foldCentroids, keepRaw, false).toSnapshot(false); // fresh arrays: no copy needed
     }
 
     /** Encodes one cluster's prepared rows for a quantizer of the given query mode (see {@link RabitqQuantizer}). */
@@ -123,7 +124,7 @@ public final class Codebook implements Serializable {
         long[] ids = new long[n];
         Arrays.setAll(ids, i -> i);
         float[] sample = n * dim == rows.length ? rows : Arrays.copyOf(rows, n * dim);
-        IvfEngine engine = IvfEngine.encodeAll(this, ids, sample, false, keepRaw, Kernels.scan());
+        IvfEngine engine = IvfEngine.encodeAll(this, ids, sample, IvfRabitqIndex.FOLDS_CENTROIDS, keepRaw, Kernels.scan());
         return NprobeCalibration.curve(engine, ids, sample, seed);
     }
 

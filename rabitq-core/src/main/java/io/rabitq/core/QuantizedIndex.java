@@ -89,7 +89,7 @@ public abstract class QuantizedIndex implements AnnIndex {
             case "ivf": idx = new IvfRabitqIndex(s.dim(), o).setNprobe(Integer.parseInt(p.getOrDefault("nprobe", "0")))
                     .withCalibration(Integer.parseInt(p.getOrDefault("calibrated_nprobe", "0")),
                             p.containsKey(IvfRabitqIndex.RECALL_CURVE_PARAM) ? RecallCurve.parse(p.get(IvfRabitqIndex.RECALL_CURVE_PARAM)) : null)
-                    .storeRaw(s.hasRaw()); break;
+                    .storeRaw(s.hasRaw()).foldCentroids(s.foldedCentroids()); break;
             case "rabitq": idx = new RabitqIndex(s.dim(), o); break;
             case "plus": idx = new RabitqPlusIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;
             case "asym": idx = new RabitqAsymIndex(s.dim(), o, Integer.parseInt(p.get("rerank_factor"))); break;

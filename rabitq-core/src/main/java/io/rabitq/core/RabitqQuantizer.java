@@ -167,12 +167,12 @@ final class RabitqQuantizer {
      * @param withBound    whether lower bounds are wanted (else the error scales are 0 and lb = est)
      */
     void prepare(float[] rotatedQuery, float[] rotatedCentroid, boolean withBound, QueryCode out, ScanKernel kernel) {
-        float[] y = out.residual;
-        for (int i = 0; i < pdim; i++) {
-            y[i] = rotatedQuery[i] - rotatedCentroid[i];
-        }
         float norm2 = kernel.squaredL2(rotatedQuery, rotatedCentroid, 0);
         if (!foldCentroids) {
+            float[] y = out.residual;
+            for (int i = 0; i < pdim; i++) {
+                y[i] = rotatedQuery[i] - rotatedCentroid[i];
+            }
             quantize(y, withBound, out, kernel);
         }
         out.clusterTerm = innerProduct ? -kernel.dot(rotatedQuery, rotatedCentroid, 0) : norm2;

@@ -66,6 +66,25 @@ class IndexRecallTest {
     }
 
     @Test
+    void bothQueryModesReachTheSameRecallAndRestoreWithTheirOwnMode() {
+        IvfRabitqIndex folded = new IvfRabitqIndex(DIM).setNprobe(16);
+        IvfRabitqIndex perCluster = new IvfRabitqIndex(DIM).setNprobe(16).foldCentroids(false); // bundles before the default
+        double foldedRecall = recallAt10(folded, truthL2);
+        double perClusterRecall = recallAt10(perCluster, truthL2);
+        assertTrue(folded.snapshot().foldedCentroids() && !perCluster.snapshot().foldedCentroids());
+        assertEquals(perClusterRecall, foldedRecall, 0.01, "the extended refine never used the quantized query");
+        assertTrue(foldedRecall >= 0.95, "recall@10 " + foldedRecall);
+        for (IvfRabitqIndex idx : new IvfRabitqIndex[] {folded, perCluster}) {
+            QuantizedIndex restored = QuantizedIndex.restore(idx.snapshot());
+            Neighbor[][] before = idx.searchBatch(data.queryRows(), 10);
+            Neighbor[][] after = restored.searchBatch(data.queryRows(), 10);
+            for (int i = 0; i < before.length; i++) {
+                assertArrayEquals(before[i], after[i], "query " + i + " (folded " + idx.foldsCentroids() + ")");
+            }
+        }
+    }
+
+    @Test
     void aRecallTargetReachesItOnNewQueriesAtAMeasuredNprobe() {
         IvfRabitqIndex idx = new IvfRabitqIndex(DIM);
         recallAt10(idx, truthL2); // builds

@@ -91,8 +91,8 @@ public final class IndexBundles {
     }
 
     /**
-     * The spec of an IVF bundle written cluster by cluster from {@code codebook}'s pipeline (as the Spark index job
-     * does): per-cluster query quantization, the codebook's bits, raw vectors if {@code hasRaw}, the default nprobe as
+     * The spec of a new IVF bundle written cluster by cluster from {@code codebook}'s pipeline (as the Spark index job
+     * does): the query mode {@link IvfRabitqIndex#FOLDS_CENTROIDS}, the codebook's bits, raw vectors if {@code hasRaw}, the default nprobe as
      * measured by {@link Codebook#calibrate} (0: none, the formula's) and the recall curve it came from (null: none).
      */
     public static BundleSpec ivfSpec(Codebook codebook, boolean hasRaw, int calibratedNprobe, RecallCurve recallCurve, Source source) {
@@ -101,7 +101,15 @@ public final class IndexBundles {
             params.put(IvfRabitqIndex.RECALL_CURVE_PARAM, recallCurve.format());
         }
         return spec("ivf", params, codebook.dim(), codebook.metric(), codebook.rotation(), codebook.seed(),
-                codebook.codeBits(), codebook.bits(), false, codebook.nlist(), hasRaw, source);
+                codebook.codeBits(), codebook.bits(), IvfRabitqIndex.FOLDS_CENTROIDS, codebook.nlist(), hasRaw, source);
+    }
+
+    /**
+     * Whether the rows of a bundle with these manifest params are encoded for a query quantized once (see {@link #spec});
+     * rows added to the bundle must be encoded the same way.
+     */
+    public static boolean foldsCentroids(Map<String, String> params) {
+        return Boolean.parseBoolean(params.get("folded_centroids"));
     }
 
     /** Appends the rows of one cluster encoded with {@code codeBits}-bit planes and {@code bits} bits per dimension. */
@@ -210,7 +218,8 @@ public final class IndexBundles {
         }
         Map<String, String> params = new HashMap<>(m.params());
         String variant = params.remove("variant");
-        boolean folded = Boolean.parseBoolean(params.remove("folded_centroids"));
+        boolean folded = foldsCentroids(m.params());
+        params.remove("folded_centroids");
         IndexSnapshot s = new IndexSnapshot(variant, m.dim(), Metric.parse(m.metric()),
                 RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), m.bits(), folded, params,
                 b.readCentroids(), clusters);

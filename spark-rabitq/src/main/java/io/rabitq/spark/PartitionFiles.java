@@ -131,7 +131,7 @@ final class PartitionFiles {
             int number = firstNumber + ctx.partitionId();
             PartitionWriter w = PartitionWriter.forTask(Path.of(workDir), number, "attempt-" + ctx.taskAttemptId(), spec);
             try {
-                ClusterBuffer buffer = new ClusterBuffer(book, w, spec.hasRaw(), written);
+                ClusterBuffer buffer = new ClusterBuffer(book, w, IndexBundles.foldsCentroids(spec.params()), spec.hasRaw(), written);
                 while (rows.hasNext()) {
                     Row r = rows.next()._2();
                     long id = VectorColumns.id(r);
@@ -153,13 +153,15 @@ final class PartitionFiles {
         private final PartitionWriter out;
         private final List<Long> ids = new ArrayList<>();
         private final List<float[]> vectors = new ArrayList<>();
+        private final boolean foldCentroids;
         private final boolean keepRaw;
         private final LongAccumulator written; // progress: rows encoded and written so far
         private int cluster = -1;
 
-        ClusterBuffer(Codebook book, PartitionWriter out, boolean keepRaw, LongAccumulator written) {
+        ClusterBuffer(Codebook book, PartitionWriter out, boolean foldCentroids, boolean keepRaw, LongAccumulator written) {
             this.book = book;
             this.out = out;
+            this.foldCentroids = foldCentroids;
             this.keepRaw = keepRaw;
             this.written = written;
         }
@@ -184,7 +186,7 @@ final class PartitionFiles {
                 idArray[i] = ids.get(i);
                 System.arraycopy(vectors.get(i), 0, flat, i * dim, dim);
             }
-            IndexBundles.appendCluster(out, cluster, book.encode(cluster, idArray, flat, keepRaw), dim, book.codeBits(), book.bits());
+            IndexBundles.appendCluster(out, cluster, book.encode(cluster, idArray, flat, foldCentroids, keepRaw), dim, book.codeBits(), book.bits());
             written.add(idArray.length);
             ids.clear();
             vectors.clear();
