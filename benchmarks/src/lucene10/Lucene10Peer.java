@@ -45,6 +45,8 @@ public class Lucene10Peer {
     static final int[] SWEEP = {10, 20, 40, 80, 160, 320, 640};
     /** Timed (and warm-up) nanoseconds per row, the parent suite's setting (shorter in --quick). */
     static final long TIMED_NANOS = Long.getLong("timed.nanos", 1_000_000_000L);
+    /** Rows of the untimed build before each format's measured one, the parent suite's setting. */
+    static final int CLASS_LOADING_ROWS = Integer.getInteger("class.loading.rows", 2_000);
 
     public static void main(String[] args) throws Exception {
         float[][] base = readFvecs(Path.of(args[0]));
@@ -54,7 +56,7 @@ public class Lucene10Peer {
             String format = args[a];
             // an untimed build on the first rows first, so the heap measured next holds the index, not the classes
             // a format's first use loads (the suite does the same for its in-process engines)
-            build(Arrays.copyOf(base, Math.min(base.length, 2_000)), format).close();
+            build(Arrays.copyOf(base, Math.min(base.length, CLASS_LOADING_ROWS)), format).close();
             long before = usedHeap();
             long t0 = System.nanoTime();
             ByteBuffersDirectory dir = build(base, format);

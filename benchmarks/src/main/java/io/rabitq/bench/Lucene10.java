@@ -77,6 +77,7 @@ final class Lucene10 {
             Path jar = module().resolve("target/lucene10/lucene-core-" + VERSION + ".jar");
             List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
                     "-Xmx" + (Runtime.getRuntime().maxMemory() >> 20) + "m", "-Dtimed.nanos=" + PeerSuite.MIN_TIMED_NANOS,
+                    "-Dclass.loading.rows=" + PeerSuite.CLASS_LOADING_ROWS,
                     "-cp", jar.toString(),
                     module().resolve("src/lucene10/Lucene10Peer.java").toString(), work.resolve("base.fvecs").toString(),
                     work.resolve("queries.fvecs").toString(), work.toString()));

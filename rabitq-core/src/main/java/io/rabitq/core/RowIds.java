@@ -18,7 +18,7 @@ final class RowIds {
         this.wide = wide;
     }
 
-    /** The ids in {@code ids} (read, not kept). */
+    /** The ids in {@code ids}, an array the caller hands over: kept as it is when the span is too wide for offsets. */
     static RowIds of(long[] ids) {
         if (ids.length == 0) {
             return new RowIds(0, new int[0], null);
@@ -30,7 +30,7 @@ final class RowIds {
             max = Math.max(max, id);
         }
         if (Long.compareUnsigned(max - min, OFFSET_LIMIT) > 0) { // the difference is exact read as unsigned
-            return new RowIds(0, null, ids.clone());
+            return new RowIds(0, null, ids);
         }
         int[] offsets = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {

@@ -34,6 +34,9 @@ import java.util.Map;
  * carry the variant, its settings and the query mode.
  */
 public final class IndexBundles {
+    /** Manifest param: whether rows are encoded for a query quantized once (see {@link IvfRabitqIndex#FOLDS_CENTROIDS}). */
+    private static final String FOLDED_CENTROIDS_PARAM = "folded_centroids";
+
     private IndexBundles() {
     }
 
@@ -77,7 +80,7 @@ public final class IndexBundles {
                                   long seed, int codeBits, int bits, boolean folded, int nlist, boolean hasRaw, Source source) {
         Map<String, String> params = new HashMap<>(variantParams);
         params.put("variant", variant);
-        params.put("folded_centroids", Boolean.toString(folded));
+        params.put(FOLDED_CENTROIDS_PARAM, Boolean.toString(folded));
         return new BundleSpec(dim, codeBits, metric.shortName(), bits, rotation.name().toLowerCase(Locale.ROOT), seed, nlist, params,
                 factorColumns(bits), hasRaw, source.ref(), source.version(), source.tags());
     }
@@ -109,7 +112,7 @@ public final class IndexBundles {
      * rows added to the bundle must be encoded the same way.
      */
     public static boolean foldsCentroids(Map<String, String> params) {
-        return Boolean.parseBoolean(params.get("folded_centroids"));
+        return Boolean.parseBoolean(params.get(FOLDED_CENTROIDS_PARAM));
     }
 
     /** Appends the rows of one cluster encoded with {@code codeBits}-bit planes and {@code bits} bits per dimension. */
@@ -218,8 +221,7 @@ public final class IndexBundles {
         }
         Map<String, String> params = new HashMap<>(m.params());
         String variant = params.remove("variant");
-        boolean folded = foldsCentroids(m.params());
-        params.remove("folded_centroids");
+        boolean folded = Boolean.parseBoolean(params.remove(FOLDED_CENTROIDS_PARAM));
         IndexSnapshot s = new IndexSnapshot(variant, m.dim(), Metric.parse(m.metric()),
                 RotationKind.valueOf(m.rotationKind().toUpperCase(Locale.ROOT)), m.rotationSeed(), m.paddedDim(), m.bits(), folded, params,
                 b.readCentroids(), clusters);
