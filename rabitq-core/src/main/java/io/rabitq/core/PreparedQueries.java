@@ -10,14 +10,14 @@ import java.util.Arrays;
  * it without validating, rotating or choosing probes again.
  *
  * <p>Invariants: {@code vectors}, {@code rotated} and (when present) {@code probes} have one entry per query;
- * probe lists hold ascending cluster ids. Searchable only by an index of an equal codebook (checked).
+ * probe lists hold distinct cluster ids in the order they are scanned (nearest few first, then ascending). Searchable only by an index of an equal codebook (checked).
  */
 public final class PreparedQueries implements Serializable {
     private static final long serialVersionUID = 1L;
 
     final float[][] vectors;
     final float[][] rotated;
-    /** Probed clusters per query (ascending), or null: the searching index chooses by its nprobe. */
+    /** Probed clusters per query in scan order, or null: the searching index chooses by its nprobe. */
     final int[][] probes;
     /** {@link Codebook#identity()} of the codebook that prepared them: a searching index must have an equal one. */
     final String codebook;
@@ -49,7 +49,7 @@ public final class PreparedQueries implements Serializable {
         return rotated[j];
     }
 
-    /** The clusters query {@code j} probes, ascending, or null when none were chosen. */
+    /** The clusters query {@code j} probes, in the order they are scanned, or null when none were chosen. */
     public int[] probes(int j) {
         return probes == null ? null : probes[j];
     }
@@ -64,8 +64,8 @@ public final class PreparedQueries implements Serializable {
      * {@link #codebook}), e.g. after they travelled as columns of a Spark shuffle. The searching index checks the
      * codebook, the lengths and the cluster ids.
      *
-     * @param probes one ascending list per query, or null
-     * @throws InvalidParameterException if the arrays do not have one entry per query or a probe list is not ascending
+     * @param probes one list per query as {@link #probes} gave it, or null
+     * @throws InvalidParameterException if the arrays do not have one entry per query or a probe list repeats a cluster
      */
     public static PreparedQueries of(float[][] vectors, float[][] rotated, int[][] probes, String codebook) {
         if (rotated.length != vectors.length || (probes != null && probes.length != vectors.length)) {
@@ -74,10 +74,8 @@ public final class PreparedQueries implements Serializable {
         }
         if (probes != null) {
             for (int[] p : probes) {
-                for (int i = 1; i < p.length; i++) {
-                    if (p[i] <= p[i - 1]) {
-                        throw new InvalidParameterException("a probe list must hold ascending cluster ids: " + Arrays.toString(p));
-                    }
+                if (Arrays.stream(p).distinct().count() != p.length) {
+                    throw new InvalidParameterException("a probe list must not repeat a cluster: " + Arrays.toString(p));
                 }
             }
         }

@@ -15,6 +15,8 @@ final class QueryState implements CandidateSink {
     private final RerankLog.Builder log;
     private ClusterCodes cluster;
     private int clusterId;
+    /** The position of the cluster being scanned in the query's scan order: a log entry's position is (rank, row). */
+    private int rank;
     /** The prepared query of the cluster being scanned: its cluster term and error scale. */
     private QueryCode current;
     /** The rotated query for extended estimates, made when the first candidate needs it. */
@@ -35,10 +37,14 @@ final class QueryState implements CandidateSink {
         this.log = logging ? new RerankLog.Builder(k, engine.size, 64) : null;
     }
 
-    /** Makes cluster {@code id}, prepared as {@code code}, the one whose rows the next offers refer to. */
-    void enter(int id, QueryCode code) {
+    /**
+     * Makes cluster {@code id}, at {@code rank} in the query's scan order and prepared as {@code code}, the one whose
+     * rows the next offers refer to.
+     */
+    void enter(int id, int rank, QueryCode code) {
         cluster = engine.clusters[id];
         clusterId = id;
+        this.rank = rank;
         current = code;
     }
 
@@ -85,7 +91,7 @@ final class QueryState implements CandidateSink {
             distance = engine.exact(query, cluster, row, rawRow());
         }
         if (log != null) {
-            log.add(((long) clusterId << 32) | row, bound, cluster.ids.get(row), distance);
+            log.add(((long) rank << 32) | row, bound, cluster.ids.get(row), distance);
         } else {
             heap.offer(distance, cluster.ids.get(row));
         }
@@ -108,7 +114,7 @@ final class QueryState implements CandidateSink {
     /**
      * The log of a logging state; for a state that led the scan, its k best at positions 0 .. k-1 with lower
      * bounds of minus infinity: a replay takes all of them, and before any other part's entry, which lies in a
-     * probed cluster after this part's, so in cluster 1 or later.
+     * probed cluster after this part's, so at rank 1 or later.
      */
     RerankLog toLog(int k) {
         engine.queriesAnswered.increment();

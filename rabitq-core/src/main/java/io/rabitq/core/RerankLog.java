@@ -5,8 +5,8 @@ import java.util.Arrays;
 
 /**
  * The reranked candidates of one query in one part of an IVF index, from which the answer of the whole index
- * is reproduced exactly. The whole index visits candidates in scan order (probed clusters ascending, rows
- * ascending) and reranks a candidate when its lower bound is below the k-th exact distance found so far. A
+ * is reproduced exactly. The whole index visits candidates in scan order (probed clusters in the query's scan order,
+ * rows ascending) and reranks a candidate when its lower bound is below the k-th exact distance found so far. A
  * part cannot know that running distance, so it reranks every candidate x except those for which k earlier
  * candidates y have {@code max(lb(y), d(y)) < lb(x)}: whether or not the whole index reranks those y, its
  * k-th distance at x is then below lb(x), so it skips x too. A part's log thus holds everything the whole index
@@ -17,7 +17,7 @@ public final class RerankLog implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final RerankLog EMPTY = new RerankLog(new long[0], new float[0], new long[0], new float[0]);
 
-    /** Scan position: cluster id in the high 32 bits, row within the cluster in the low 32. */
+    /** Scan position: the cluster's rank in the query's scan order in the high 32 bits, row within it in the low 32. */
     private final long[] positions;
     private final float[] lowerBounds;
     private final long[] ids;

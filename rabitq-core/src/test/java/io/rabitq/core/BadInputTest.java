@@ -129,9 +129,9 @@ class BadInputTest {
         PreparedQueries same = PreparedQueries.of(new float[][] {q.vector(0)}, new float[][] {q.rotated(0)}, new int[][] {q.probes(0)},
                 q.codebook());
         assertEquals(List.of(idx.searchBatch(q, 3)[0]), List.of(idx.searchBatch(same, 3)[0]), "rebuilt from its parts, the same query");
-        InvalidParameterException unsorted = assertThrows(InvalidParameterException.class, () -> PreparedQueries.of(
-                new float[][] {q.vector(0)}, new float[][] {q.rotated(0)}, new int[][] {{1, 0}}, q.codebook()));
-        assertTrue(unsorted.getMessage().contains("ascending"), unsorted.getMessage());
+        InvalidParameterException repeated = assertThrows(InvalidParameterException.class, () -> PreparedQueries.of(
+                new float[][] {q.vector(0)}, new float[][] {q.rotated(0)}, new int[][] {{1, 0, 1}}, q.codebook()));
+        assertTrue(repeated.getMessage().contains("must not repeat a cluster"), repeated.getMessage());
         PreparedQueries outside = PreparedQueries.of(new float[][] {q.vector(0)}, new float[][] {q.rotated(0)},
                 new int[][] {{0, idx.nlist()}}, q.codebook());
         InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> idx.searchBatch(outside, 3));

@@ -216,4 +216,47 @@ class IndexRecallTest {
             assertArrayEquals(batch[j], other[j], "query " + j + " on a second build with the same seed");
         }
     }
+
+    /** Each query scans its nearest clusters first, nearest first, then its other probes in ascending id. */
+    @Test
+    void queriesScanTheirNearestClustersFirst() {
+        IvfRabitqIndex index = new IvfRabitqIndex(DIM);
+        for (int i = 0; i < 8000; i++) {
+            index.add(i, data.baseRow(i));
+        }
+        index.build();
+        float[] centroids = index.snapshot().centroids();
+        PreparedQueries prepared = index.prepare(data.queryRows(), 12);
+        int lead = IvfEngine.LEAD_PROBES;
+        for (int j = 0; j < prepared.size(); j++) {
+            int[] probes = prepared.probes(j);
+            assertEquals(12, probes.length);
+            float[] q = prepared.vector(j);
+            double[] d = java.util.Arrays.stream(probes).mapToDouble(c -> squaredL2(q, centroids, c * DIM)).toArray();
+            double nearestOther = java.util.stream.IntStream.range(0, index.nlist())
+                    .filter(c -> java.util.Arrays.stream(probes).noneMatch(p -> p == c))
+                    .mapToDouble(c -> squaredL2(q, centroids, c * DIM)).min().orElseThrow();
+            for (int r = 0; r < probes.length; r++) {
+                assertTrue(d[r] <= nearestOther * (1 + 1e-5), "query " + j + ": probe " + r + " is among the nearest clusters");
+                if (r > 0 && r < lead) {
+                    assertTrue(d[r - 1] <= d[r] * (1 + 1e-5), "query " + j + ": lead probes nearest first");
+                }
+                if (r >= lead) {
+                    assertTrue(d[lead - 1] <= d[r] * (1 + 1e-5), "query " + j + ": lead probes nearer than the rest");
+                }
+                if (r > lead) {
+                    assertTrue(probes[r - 1] < probes[r], "query " + j + ": later probes in ascending id");
+                }
+            }
+        }
+    }
+
+    private static double squaredL2(float[] q, float[] rows, int at) {
+        double s = 0;
+        for (int i = 0; i < q.length; i++) {
+            double x = q[i] - rows[at + i];
+            s += x * x;
+        }
+        return s;
+    }
 }
