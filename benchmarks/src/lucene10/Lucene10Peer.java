@@ -42,7 +42,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * warm-up per format, then per row an untimed pass and a timed stretch, both as long as the suite's timed rows.
  */
 public class Lucene10Peer {
-    static final int[] SWEEP = {10, 20, 40, 80, 160, 320, 640};
+    static final int[] SWEEP = {10, 20, 40, 60, 80, 120, 160, 240, 320, 480, 640}; // as Peers.GRAPH_SWEEP
     /** Timed (and warm-up) nanoseconds per row, the parent suite's setting (shorter in --quick). */
     static final long TIMED_NANOS = Long.getLong("timed.nanos", 1_000_000_000L);
     /** Rows of the untimed build before each format's measured one, the parent suite's setting. */

@@ -33,6 +33,12 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 
 /** The engines of the suite behind one interface: ours and the peers a user would otherwise pick. */
 final class Peers {
+    /**
+     * The search knob of the graph peers (candidate lists, ef): steps of 1.5 to 2, as fine at the top as our nprobe
+     * ladder, so no engine's best row at a recall bar is missed by a coarse step. Lucene 10's JVM sweeps the same.
+     */
+    static final int[] GRAPH_SWEEP = {10, 20, 40, 60, 80, 120, 160, 240, 320, 480, 640};
+
     private Peers() {
     }
 
@@ -81,7 +87,7 @@ final class Peers {
             }
 
             public int[] sweep() {
-                return new int[] {2, 4, 8, 12, 16, 24, 32, 64, 128, 256};
+                return new int[] {2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
             }
 
             public void setKnob(int v) {
@@ -183,7 +189,7 @@ final class Peers {
                 }
 
                 public int[] sweep() {
-                    return new int[] {10, 20, 40, 80, 160, 320, 640};
+                    return GRAPH_SWEEP.clone();
                 }
 
                 public void setKnob(int v) {
@@ -248,7 +254,7 @@ final class Peers {
             }
 
             public int[] sweep() {
-                return new int[] {10, 20, 40, 80, 160, 320, 640};
+                return GRAPH_SWEEP.clone();
             }
 
             public void setKnob(int v) {
