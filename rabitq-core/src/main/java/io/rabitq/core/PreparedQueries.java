@@ -10,7 +10,8 @@ import java.util.Arrays;
  * it without validating, rotating or choosing probes again.
  *
  * <p>Invariants: {@code vectors}, {@code rotated} and (when present) {@code probes} have one entry per query;
- * probe lists hold distinct cluster ids in the order they are scanned (nearest few first, then ascending). Searchable only by an index of an equal codebook (checked).
+ * probe lists hold distinct cluster ids in the order they are scanned (the nearest few first, then ascending).
+ * Searchable only by an index of an equal codebook (checked).
  */
 public final class PreparedQueries implements Serializable {
     private static final long serialVersionUID = 1L;
