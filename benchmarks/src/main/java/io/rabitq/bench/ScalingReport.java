@@ -13,8 +13,13 @@ final class ScalingReport {
     static final double CACHE_SHARE = 0.5;
     /** Parallel efficiency assumed for the distributed build (assignment and quantization are per row). */
     static final double BUILD_EFFICIENCY = 0.7;
-    /** searchBatch throughput per core relative to one single-process thread, as measured by bench-spark. */
+    /**
+     * searchBatch throughput per core relative to one single-process thread when the bundle is split into shards, as
+     * bench-spark measures it with one shard per bundle partition (docs/BENCHMARKS-spark.md).
+     */
     static final double SPARK_PER_CORE = 0.28;
+    /** The default {@code spark.rabitq.search.shardBytes}: index bytes per search shard. */
+    static final long SHARD_BYTES = 1L << 30;
 
     private ScalingReport() {
     }
@@ -100,9 +105,12 @@ final class ScalingReport {
                 + " sample of 32 rows per centroid, nlist ≈ %,d at 10⁹) spreads like the rest; in the Spark jobs it runs on the"
                 + " driver, so pass a smaller --nlist or train on a larger driver.%n", fittedCoreHours, modelCoreHours, cores,
                 clusterCores, BUILD_EFFICIENCY * 100, buildHours, Math.round(4 * Math.sqrt(BILLION))));
-        sb.append(String.format("- **Search**: the fitted law gives %.1f ms per query per core at 10⁹ (%.0f QPS on one core);"
-                + " with searchBatch at %.2f× single-process throughput per core (measured by `bin/spark-rabitq bench-spark`),"
-                + " %d cores answer about **%,.0f queries/s** in large batches.%n", search.at(BILLION), singleCoreQps,
+        sb.append(String.format("- **Search**: the fitted law gives %.1f ms per query per core at 10⁹ (%.0f QPS on one core)."
+                + " %.0f GB does not fit one task, so searchBatch splits the bundle into shards (`spark.rabitq.search.shardBytes`,"
+                + " default 1g: %,d shards); each query is searched in every shard with the shard's own gate, and a"
+                + " merge keeps the k best. At %.2f× single-process throughput per core, the sharded path's rate in"
+                + " `bin/spark-rabitq bench-spark` (docs/BENCHMARKS-spark.md), %d cores answer about **%,.0f queries/s** in"
+                + " large batches.%n", search.at(BILLION), singleCoreQps, bytes / (1L << 30), (long) Math.ceil(bytes / SHARD_BYTES),
                 SPARK_PER_CORE, clusterCores, clusterQps));
         sb.append("\nAssumptions that would change these numbers: the data's cluster structure (real embeddings need a larger nprobe"
                 + " than 100 well-separated Gaussian clusters at the same recall), D (costs grow about linearly in D), network and"
