@@ -56,10 +56,11 @@ class PeersTest {
         PeerSuite.Data data = new PeerSuite.Data("small", "cmd", d.baseRows(), d.queryRows(),
                 GroundTruth.compute(d.base(), d.queries(), 16, 100, "l2"));
         List<Report.Row> rows = Lucene10.run(data, java.get(), List.of("float32", "bbq"), "cmd --only lucene10-");
-        assertEquals(14, rows.size(), "seven numCandidates per format");
-        Report.Row widestFloat = rows.get(6);
+        int sweep = Peers.GRAPH_SWEEP.length; // the values Lucene10Peer sweeps too
+        assertEquals(2 * sweep, rows.size(), sweep + " numCandidates per format");
+        Report.Row widestFloat = rows.get(sweep - 1);
         assertTrue(widestFloat.engine().contains("float32") && widestFloat.recall10() >= 0.9, widestFloat.toString());
-        Report.Row widestBbq = rows.get(13);
+        Report.Row widestBbq = rows.get(2 * sweep - 1);
         assertTrue(widestBbq.engine().contains("bbq") && widestBbq.recall10() >= 0.9, widestBbq.toString());
         assertTrue(widestBbq.qps() > 0 && widestBbq.bytesPerVector() > 0, widestBbq.toString());
         assertEquals("cmd --only lucene10-bbq", widestBbq.command());
