@@ -75,8 +75,12 @@ public final class PreparedQueries implements Serializable {
         }
         if (probes != null) {
             for (int[] p : probes) {
-                if (Arrays.stream(p).distinct().count() != p.length) {
-                    throw new InvalidParameterException("a probe list must not repeat a cluster: " + Arrays.toString(p));
+                int[] sorted = p.clone(); // not IntStream.distinct: it boxes, and Spark rebuilds every shard's queries here
+                Arrays.sort(sorted);
+                for (int i = 1; i < sorted.length; i++) {
+                    if (sorted[i] == sorted[i - 1]) {
+                        throw new InvalidParameterException("a probe list must not repeat a cluster: " + Arrays.toString(p));
+                    }
                 }
             }
         }
